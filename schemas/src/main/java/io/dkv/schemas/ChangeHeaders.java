@@ -1,0 +1,38 @@
+package io.dkv.schemas;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Names of the headers on every change-topic record. They repeat the metadata of the value so
+ * that tombstones (deletes, whose value is null for compaction) still say what happened.
+ * All values are UTF-8 decimal strings or words, so any consumer (kcat, Connect) can read them.
+ */
+public final class ChangeHeaders {
+    /** {@code PUT} or {@code DELETE}. */
+    public static final String TYPE = "dkv.type";
+    /** The store revision at which the change happened. */
+    public static final String REVISION = "dkv.revision";
+    /** Lease id the key is attached to; absent when none. */
+    public static final String LEASE = "dkv.lease";
+    /** The store the change belongs to. */
+    public static final String STORE = "dkv.store";
+    /** How many records share this revision (one per key a transaction changed). */
+    public static final String BATCH_SIZE = "dkv.batch.size";
+    /** 0-based position of this record among those sharing its revision. */
+    public static final String BATCH_INDEX = "dkv.batch.index";
+
+    private ChangeHeaders() {
+    }
+
+    public static void put(Headers headers, String name, Object value) {
+        headers.add(name, String.valueOf(value).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @return the last value of the header as a string, or null if absent */
+    public static String get(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
