@@ -1,0 +1,151 @@
+package io.dkv.kafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller) running in this
+ * JVM, for the single-machine DKV and for tests.
+ *
+ * <p>The log directory is formatted on first start and reused afterwards, so data survives a
+ * restart on the same directory. Internal topics use replication factor 1. Not thread-safe:
+ * start and close from one thread.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    private final Path logDir;
+    private final int port;
+    private final int controllerPort;
+    private final Map<String, String> overrides;
+    private KafkaRaftServer server;
+
+    /**
+     * @param logDir where the broker keeps its log; created if missing
+     * @param port the PLAINTEXT port, or 0 to pick a free one
+     * @param overrides broker properties that replace the defaults below
+     */
+    public EmbeddedKafkaBroker(Path logDir, int port, Map<String, String> overrides) {
+        this.logDir = logDir;
+        this.port = port == 0 ? freePort() : port;
+        this.controllerPort = freePort();
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    public EmbeddedKafkaBroker(Path logDir, int port) {
+        this(logDir, port, Map.of());
+    }
+
+    /** Formats the log directory if needed, starts the broker and waits until it answers. */
+    public EmbeddedKafkaBroker start() {
+        long started = System.nanoTime();
+        try {
+            Files.createDirectories(logDir);
+            Path propsFile = logDir.resolveSibling(logDir.getFileName() + ".properties");
+            Properties props = brokerProperties();
+            try (OutputStream out = Files.newOutputStream(propsFile)) {
+                props.store(out, "DKV embedded broker");
+            }
+            format(propsFile);
+            server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
+            server.startup();
+            awaitReady(Duration.ofSeconds(60));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the Kafka log directory " + logDir, e);
+        }
+        LOG.info("Embedded Kafka broker ready at {} (log dir {}) in {} ms",
+                bootstrapServers(), logDir, (System.nanoTime() - started) / 1_000_000);
+        return this;
+    }
+
+    public String bootstrapServers() {
+        return "localhost:" + port;
+    }
+
+    private Properties brokerProperties() {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toAbsolutePath().toString());
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "4");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        p.put("num.partitions", "1");
+        p.put("message.max.bytes", String.valueOf(4 * 1024 * 1024));
+        p.putAll(overrides);
+        return p;
+    }
+
+    private void format(Path propsFile) {
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
+            code = StorageTool.execute(new String[] {
+                "format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString(), "--ignore-formatted"
+            }, out);
+        }
+        if (code != 0) {
+            throw new IllegalStateException("formatting the Kafka log directory " + logDir + " failed: "
+                    + output.toString(StandardCharsets.UTF_8) + " Remove the directory if it is not a Kafka log.");
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            admin.describeCluster().nodes().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the embedded Kafka broker did not answer within " + timeout, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.dkv.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates DKV's topics idempotently and verifies that existing ones have the configuration DKV
+ * relies on. Blocking: call from a worker thread. Thread-safe (the {@link Admin} client is).
+ */
+public final class TopicManager {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicManager.class);
+    private static final long TIMEOUT_MS = 30_000;
+
+    private final Admin admin;
+    private final DkvTopics topics;
+
+    public TopicManager(Admin admin, DkvTopics topics) {
+        this.admin = admin;
+        this.topics = topics;
+    }
+
+    /**
+     * Ensures the commands and replies topics exist with a delete cleanup policy.
+     *
+     * @throws TopicConfigException if a topic exists with a configuration DKV cannot work with
+     */
+    public void ensureCoreTopics() {
+        ensure(topics.commands(), topics.settings().commandPartitions(), topics.commandsConfig(), "delete");
+        ensure(topics.replies(), topics.settings().replyPartitions(), topics.repliesConfig(), "delete");
+    }
+
+    /**
+     * Ensures the change topic of a store exists and is compacted (without deletion by time).
+     *
+     * @throws TopicConfigException if it exists with another cleanup policy
+     */
+    public void ensureChangeTopic(String store) {
+        ensure(topics.changes(store), 1, topics.changesConfig(), "compact");
+    }
+
+    /** Deletes the change topic of a store; missing is fine. */
+    public void deleteChangeTopic(String store) {
+        try {
+            admin.deleteTopics(List.of(topics.changes(store))).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new IllegalStateException("cannot delete topic " + topics.changes(store), e.getCause());
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("cannot delete topic " + topics.changes(store), e);
+        }
+    }
+
+    /** @return the partition count of an existing topic */
+    public int partitions(String topic) {
+        return call(() -> admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .get(topic).partitions().size(), "describe topic " + topic);
+    }
+
+    private void ensure(String topic, int partitions, Map<String, String> config, String requiredPolicy) {
+        NewTopic newTopic = new NewTopic(topic, Optional.of(partitions), replication()).configs(config);
+        try {
+            admin.createTopics(List.of(newTopic)).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            LOG.info("Created topic {} ({} partitions, {})", topic, partitions, config);
+            return;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topic " + topic + ": Kafka did not answer", e);
+        }
+        verify(topic, partitions, requiredPolicy);
+    }
+
+    private void verify(String topic, int partitions, String requiredPolicy) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = call(() -> admin.describeConfigs(Set.of(resource)).all()
+                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(resource), "describe topic " + topic);
+        ConfigEntry policy = config.get("cleanup.policy");
+        String actual = policy == null ? "delete" : policy.value().replace(" ", "");
+        if (!actual.equals(requiredPolicy)) {
+            throw new TopicConfigException(topic, "cleanup.policy=" + actual + " but DKV needs cleanup.policy="
+                    + requiredPolicy + ". Fix it with: kafka-configs.sh --bootstrap-server <servers> --alter --entity-type topics"
+                    + " --entity-name " + topic + " --add-config cleanup.policy=" + requiredPolicy
+                    + " (or delete the topic if it holds nothing you need)");
+        }
+        TopicDescription description = call(() -> admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic), "describe topic " + topic);
+        if (description.partitions().size() != partitions) {
+            LOG.warn("Topic {} exists with {} partitions, not the configured {}; keeping the existing count"
+                    + " (changing it would move stores between partitions)", topic, description.partitions().size(), partitions);
+        }
+    }
+
+    private Optional<Short> replication() {
+        short factor = topics.settings().replicationFactor();
+        return factor > 0 ? Optional.of(factor) : Optional.empty();
+    }
+
+    private interface AdminCall<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T call(AdminCall<T> call, String what) {
+        try {
+            return call.run();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A topic exists with a configuration DKV cannot run on; the message names the topic and the fix. */
+    public static final class TopicConfigException extends RuntimeException {
+        public TopicConfigException(String topic, String problem) {
+            super("Topic " + topic + " has " + problem);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.dkv.streams.internals;
+
+import io.dkv.schemas.ChangeHeaders;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.InvalidRecordException;
+import io.dkv.schemas.ProcessedRequest;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
+import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.DkvTopology;
+import io.dkv.streams.kv.internals.TxnApplier;
+import io.dkv.streams.store.internals.StoreRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of every DKV store on its partition. For each command, in log order: drop it
+ * if its request id was already processed within the dedupe window (and repeat the original
+ * reply), otherwise validate it against the state stores, apply it, and forward the change
+ * records and the reply. Kafka Streams writes the store updates, the changes, the reply and the
+ * input offset in one exactly-once transaction, so a rejected or failed command changes nothing.
+ */
+public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
+    private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
+
+    private final Duration dedupeWindow;
+    private ProcessorContext<byte[], byte[]> context;
+    private WindowStore<String, byte[]> processed;
+    private StoreRegistry registry;
+    private TxnApplier txns;
+
+    public CommandProcessor(Duration dedupeWindow) {
+        this.dedupeWindow = dedupeWindow;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        KeyValueStore<Bytes, byte[]> kv = context.getStateStore(DkvTopology.KV_STORE);
+        KeyValueStore<String, byte[]> meta = context.getStateStore(DkvTopology.META_STORE);
+        this.processed = context.getStateStore(DkvTopology.REQUESTS_STORE);
+        this.registry = new StoreRegistry(meta, kv);
+        this.txns = new TxnApplier(registry, kv);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        Command command;
+        try {
+            command = DkvCodec.COMMAND.decode(record.value());
+        } catch (InvalidRecordException | NullPointerException e) {
+            LOG.warn("Skipping an unreadable command at offset {} of partition {}: {}",
+                    context.recordMetadata().map(m -> String.valueOf(m.offset())).orElse("?"),
+                    context.recordMetadata().map(m -> String.valueOf(m.partition())).orElse("?"), e.getMessage());
+            return;
+        }
+        long now = record.timestamp();
+        Reply earlier = earlierReply(command.getRequestId(), now);
+        if (earlier != null) {
+            LOG.debug("Request {} already processed; repeating its reply", command.getRequestId());
+            forwardReply(earlier, now);
+            return;
+        }
+        CommandOutcome outcome = switch (command.getType()) {
+            case CREATE_STORE -> registry.create(command, now);
+            case DELETE_STORE -> registry.delete(command);
+            case TXN -> txns.apply(command);
+            case SYNC -> sync(command);
+            default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));
+        };
+        if (command.getType() != CommandType.SYNC) {
+            processed.put(command.getRequestId(),
+                    DkvCodec.PROCESSED_REQUEST.encode(new ProcessedRequest(now, outcome.reply())), now);
+        }
+        int index = 0;
+        for (CommandOutcome.Change change : outcome.changes()) {
+            forwardChange(change, index++, outcome.changes().size(), now);
+        }
+        forwardReply(outcome.reply(), now);
+    }
+
+    /** A read barrier: its reply, read committed, proves every earlier command of the store committed. */
+    private CommandOutcome sync(Command command) {
+        StoreMeta meta = registry.get(command.getStore());
+        return CommandOutcome.of(meta == null ? Replies.notFound(command)
+                : Replies.of(command, Status.OK, meta.getRevision()).build());
+    }
+
+    private Reply earlierReply(String requestId, long now) {
+        try (WindowStoreIterator<byte[]> it = processed.fetch(requestId, now - dedupeWindow.toMillis(), Long.MAX_VALUE)) {
+            Reply reply = null;
+            while (it.hasNext()) {
+                reply = DkvCodec.PROCESSED_REQUEST.decode(it.next().value).getReply();
+            }
+            return reply;
+        }
+    }
+
+    private void forwardChange(CommandOutcome.Change change, int index, int batchSize, long timestamp) {
+        RecordHeaders headers = new RecordHeaders();
+        ChangeHeaders.put(headers, ChangeHeaders.STORE, change.store());
+        ChangeHeaders.put(headers, ChangeHeaders.TYPE, change.type());
+        ChangeHeaders.put(headers, ChangeHeaders.REVISION, change.revision());
+        if (change.lease() != 0) {
+            ChangeHeaders.put(headers, ChangeHeaders.LEASE, change.lease());
+        }
+        ChangeHeaders.put(headers, ChangeHeaders.BATCH_SIZE, batchSize);
+        ChangeHeaders.put(headers, ChangeHeaders.BATCH_INDEX, index);
+        context.forward(new Record<>(change.key(), change.value(), timestamp, headers), DkvTopology.CHANGES_SINK);
+    }
+
+    private void forwardReply(Reply reply, long timestamp) {
+        byte[] key = reply.getRequestId().getBytes(StandardCharsets.UTF_8);
+        context.forward(new Record<>(key, DkvCodec.REPLY.encode(reply), timestamp, new RecordHeaders()), DkvTopology.REPLIES_SINK);
+    }
+}

@@ -1,0 +1,22 @@
+package io.dkv.streams.kv.internals;
+
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.ChangeType;
+import io.dkv.schemas.KeyValue;
+
+/** The change-topic value of a put. */
+final class ChangeEvents {
+    private ChangeEvents() {
+    }
+
+    static ChangeEvent put(KeyValue entry) {
+        return ChangeEvent.newBuilder()
+                .setType(ChangeType.PUT)
+                .setValue(entry.getValue())
+                .setRevision(entry.getModRevision())
+                .setCreateRevision(entry.getCreateRevision())
+                .setVersion(entry.getVersion())
+                .setLease(entry.getLease())
+                .build();
+    }
+}

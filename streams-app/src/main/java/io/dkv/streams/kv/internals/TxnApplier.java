@@ -1,0 +1,184 @@
+package io.dkv.streams.kv.internals;
+
+import io.dkv.schemas.Command;
+import io.dkv.schemas.Compare;
+import io.dkv.schemas.CompareOp;
+import io.dkv.schemas.CompareTarget;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.Op;
+import io.dkv.schemas.OpResult;
+import io.dkv.schemas.OpType;
+import io.dkv.schemas.Status;
+import io.dkv.schemas.StoreMeta;
+import io.dkv.schemas.Txn;
+import io.dkv.streams.StoreKeys;
+import io.dkv.streams.internals.CommandOutcome;
+import io.dkv.streams.internals.CommandOutcome.Change;
+import io.dkv.streams.internals.Replies;
+import io.dkv.streams.store.internals.StoreRegistry;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Applies a transaction (compare → success ops / failure ops) to one DKV store, the way etcd does:
+ * all writes of the chosen branch happen at one new revision; a branch that changes nothing
+ * (only gets, or deletes of absent keys) leaves the revision where it was.
+ *
+ * <p>Order of writes matters for readers on other threads (interactive queries): the store's
+ * new revision is written to the meta store before any key, so a reader that sees a key at
+ * revision r and then reads the meta revision sees at least r. Used only from the stream thread.
+ */
+public final class TxnApplier {
+    private final StoreRegistry registry;
+    private final KeyValueStore<Bytes, byte[]> kv;
+
+    public TxnApplier(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv) {
+        this.registry = registry;
+        this.kv = kv;
+    }
+
+    public CommandOutcome apply(Command command) {
+        String store = command.getStore();
+        StoreMeta meta = registry.get(store);
+        if (meta == null) {
+            return CommandOutcome.of(Replies.notFound(command));
+        }
+        Txn txn = command.getTxn();
+        if (txn == null) {
+            return CommandOutcome.of(Replies.invalid(command, meta.getRevision(), "TXN command without a transaction"));
+        }
+        String problem = validate(txn);
+        if (problem != null) {
+            return CommandOutcome.of(Replies.invalid(command, meta.getRevision(), problem));
+        }
+        boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, read(store, bytes(c.getKey()))));
+        List<Op> ops = succeeded ? txn.getSuccess() : txn.getFailure();
+
+        long keyDelta = 0;
+        boolean changes = false;
+        for (Op op : ops) {
+            boolean exists = kv.get(StoreKeys.key(store, bytes(op.getKey()))) != null;
+            if (op.getType() == OpType.PUT) {
+                changes = true;
+                keyDelta += exists ? 0 : 1;
+            } else if (op.getType() == OpType.DELETE && exists) {
+                changes = true;
+                keyDelta -= 1;
+            }
+        }
+        long revision = changes ? meta.getRevision() + 1 : meta.getRevision();
+        if (changes) {
+            registry.put(store, StoreMeta.newBuilder(meta).setRevision(revision)
+                    .setKeyCount(meta.getKeyCount() + keyDelta).build());
+        }
+
+        List<OpResult> results = new ArrayList<>(ops.size());
+        List<Change> changeRecords = new ArrayList<>();
+        for (Op op : ops) {
+            byte[] key = bytes(op.getKey());
+            Bytes storeKey = StoreKeys.key(store, key);
+            KeyValue previous = read(store, key);
+            OpResult.Builder result = OpResult.newBuilder().setType(op.getType()).setKey(op.getKey());
+            switch (op.getType()) {
+                case PUT -> {
+                    KeyValue current = KeyValue.newBuilder()
+                            .setValue(op.getValue())
+                            .setCreateRevision(previous == null ? revision : previous.getCreateRevision())
+                            .setModRevision(revision)
+                            .setVersion(previous == null ? 1 : previous.getVersion() + 1)
+                            .setLease(op.getLease())
+                            .build();
+                    kv.put(storeKey, DkvCodec.KEY_VALUE.encode(current));
+                    result.setCurrent(current).setPrevious(previous);
+                    changeRecords.add(new Change(store, key, DkvCodec.CHANGE_EVENT.encode(ChangeEvents.put(current)),
+                            "PUT", revision, current.getLease()));
+                }
+                case DELETE -> {
+                    if (previous != null) {
+                        kv.delete(storeKey);
+                        changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease()));
+                    }
+                    result.setPrevious(previous);
+                }
+                default -> result.setCurrent(previous);
+            }
+            results.add(result.build());
+        }
+        return new CommandOutcome(Replies.of(command, Status.OK, revision)
+                .setSucceeded(succeeded).setResults(results).build(), changeRecords);
+    }
+
+    /** @return why the transaction is malformed, or null if it is fine */
+    static String validate(Txn txn) {
+        for (Compare compare : txn.getCompare()) {
+            if (!compare.getKey().hasRemaining()) {
+                return "a compare clause has an empty key";
+            }
+            if (compare.getTarget() == CompareTarget.UNKNOWN || compare.getOp() == CompareOp.UNKNOWN) {
+                return "a compare clause has an unknown target or operator";
+            }
+        }
+        for (List<Op> branch : List.of(txn.getSuccess(), txn.getFailure())) {
+            Set<ByteBuffer> written = new HashSet<>();
+            for (Op op : branch) {
+                if (!op.getKey().hasRemaining()) {
+                    return "an operation has an empty key";
+                }
+                if (op.getType() == OpType.UNKNOWN) {
+                    return "an operation has an unknown type";
+                }
+                if (op.getType() == OpType.PUT && op.getValue() == null) {
+                    return "a put has no value";
+                }
+                if (op.getType() != OpType.GET && !written.add(op.getKey().duplicate())) {
+                    return "a key is written more than once in one transaction branch";
+                }
+            }
+        }
+        return null;
+    }
+
+    static boolean holds(Compare compare, KeyValue entry) {
+        int order;
+        switch (compare.getTarget()) {
+            case VALUE -> {
+                if (entry == null || compare.getValue() == null) {
+                    return false;
+                }
+                order = Integer.signum(Bytes.BYTES_LEXICO_COMPARATOR.compare(bytes(entry.getValue()), bytes(compare.getValue())));
+            }
+            case VERSION -> order = Long.compare(entry == null ? 0 : entry.getVersion(), compare.getNumber());
+            case MOD_REVISION -> order = Long.compare(entry == null ? 0 : entry.getModRevision(), compare.getNumber());
+            case CREATE_REVISION -> order = Long.compare(entry == null ? 0 : entry.getCreateRevision(), compare.getNumber());
+            case LEASE -> order = Long.compare(entry == null ? 0 : entry.getLease(), compare.getNumber());
+            default -> {
+                return false;
+            }
+        }
+        return switch (compare.getOp()) {
+            case EQUAL -> order == 0;
+            case NOT_EQUAL -> order != 0;
+            case LESS -> order < 0;
+            case GREATER -> order > 0;
+            default -> false;
+        };
+    }
+
+    private KeyValue read(String store, byte[] key) {
+        byte[] bytes = kv.get(StoreKeys.key(store, key));
+        return bytes == null ? null : DkvCodec.KEY_VALUE.decode(bytes);
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,225 @@
+package io.dkv.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.ChangeEventDeserializer;
+import io.dkv.schemas.ChangeHeaders;
+import io.dkv.schemas.ChangeType;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.Compare;
+import io.dkv.schemas.CompareOp;
+import io.dkv.schemas.CompareTarget;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.Op;
+import io.dkv.schemas.OpType;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
+import io.dkv.schemas.Txn;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DkvTopologyTest {
+    private final DkvTopics topics = new DkvTopics("dkv", DkvTopics.TopicSettings.defaults());
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> commands;
+    private TestOutputTopic<String, byte[]> replies;
+
+    @BeforeEach
+    void start() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dkv-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5)), props, Instant.ofEpochMilli(1_000_000));
+        commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        replies = driver.createOutputTopic(topics.replies(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void putsAssignConsecutiveRevisionsAndWriteChangeRecords() {
+        assertThat(send(command("s1", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.OK);
+
+        Reply first = send(txn("s1", List.of(), List.of(put("a", "1")), List.of()));
+        Reply second = send(txn("s1", List.of(), List.of(put("a", "2")), List.of()));
+
+        assertThat(first.getRevision()).isEqualTo(1);
+        assertThat(second.getRevision()).isEqualTo(2);
+        assertThat(second.getResults().get(0).getCurrent().getVersion()).isEqualTo(2);
+        assertThat(second.getResults().get(0).getCurrent().getCreateRevision()).isEqualTo(1);
+        assertThat(second.getResults().get(0).getPrevious().getModRevision()).isEqualTo(1);
+
+        List<TestRecord<String, ChangeEvent>> changes = changes("s1");
+        assertThat(changes).extracting(r -> r.value().getRevision()).containsExactly(1L, 2L);
+        assertThat(changes).extracting(TestRecord::key).containsExactly("a", "a");
+        assertThat(utf8(changes.get(1).value().getValue())).isEqualTo("2");
+        assertThat(ChangeHeaders.get(changes.get(1).headers(), ChangeHeaders.TYPE)).isEqualTo("PUT");
+        assertThat(ChangeHeaders.get(changes.get(1).headers(), ChangeHeaders.REVISION)).isEqualTo("2");
+    }
+
+    @Test
+    void deleteWritesATombstoneAndDeletingAnAbsentKeyChangesNothing() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("a", "1")), List.of()));
+
+        Reply deleted = send(txn("s1", List.of(), List.of(op(OpType.DELETE, "a", null)), List.of()));
+        Reply again = send(txn("s1", List.of(), List.of(op(OpType.DELETE, "a", null)), List.of()));
+
+        assertThat(deleted.getRevision()).isEqualTo(2);
+        assertThat(deleted.getResults().get(0).getPrevious()).isNotNull();
+        assertThat(again.getRevision()).isEqualTo(2);
+        assertThat(again.getResults().get(0).getPrevious()).isNull();
+        List<TestRecord<String, ChangeEvent>> changes = changes("s1");
+        assertThat(changes).hasSize(2);
+        assertThat(changes.get(1).value().getType()).isEqualTo(ChangeType.DELETE);
+        assertThat(changes.get(1).value().getRevision()).isEqualTo(2);
+    }
+
+    @Test
+    void failedCompareRunsTheElseBranchAndTransactionsShareOneRevision() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("jobs:1", "j1")), List.of()));
+
+        Reply failed = send(txn("s1", List.of(valueEquals("jobs:1", "other")),
+                List.of(put("t:a", "1")), List.of(op(OpType.GET, "jobs:1", null))));
+        assertThat(failed.getSucceeded()).isFalse();
+        assertThat(failed.getRevision()).isEqualTo(1);
+        assertThat(utf8(failed.getResults().get(0).getCurrent().getValue())).isEqualTo("j1");
+
+        Reply succeeded = send(txn("s1", List.of(valueEquals("jobs:1", "j1")),
+                List.of(put("t:a", "1"), put("t:b", "2"), op(OpType.DELETE, "jobs:1", null)), List.of()));
+        assertThat(succeeded.getSucceeded()).isTrue();
+        assertThat(succeeded.getRevision()).isEqualTo(2);
+
+        List<TestRecord<String, ChangeEvent>> changes = changes("s1");
+        assertThat(changes).hasSize(4);
+        assertThat(changes.subList(1, 4)).extracting(r -> r.value().getRevision()).containsOnly(2L);
+        assertThat(changes.subList(1, 4)).extracting(r -> ChangeHeaders.get(r.headers(), ChangeHeaders.BATCH_INDEX))
+                .containsExactly("0", "1", "2");
+        assertThat(changes.subList(1, 4)).extracting(r -> ChangeHeaders.get(r.headers(), ChangeHeaders.BATCH_SIZE))
+                .containsOnly("3");
+    }
+
+    @Test
+    void retriedRequestIsAppliedOnceAndGetsTheOriginalReply() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        Command put = txn("s1", List.of(), List.of(put("a", "1")), List.of());
+
+        Reply first = send(put);
+        send(txn("s1", List.of(), List.of(put("b", "1")), List.of()));
+        Reply retried = send(put);
+
+        assertThat(retried).isEqualTo(first);
+        assertThat(changes("s1")).hasSize(2);
+    }
+
+    @Test
+    void unknownStoresAndMalformedTransactionsAreRejectedWithoutChanges() {
+        assertThat(send(txn("nope", List.of(), List.of(put("a", "1")), List.of())).getStatus()).isEqualTo(Status.NOT_FOUND);
+
+        send(command("s1", CommandType.CREATE_STORE, null));
+        Reply duplicate = send(txn("s1", List.of(), List.of(put("a", "1"), put("a", "2")), List.of()));
+        assertThat(duplicate.getStatus()).isEqualTo(Status.INVALID);
+        assertThat(duplicate.getRevision()).isZero();
+        assertThat(send(command("s1", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.ALREADY_EXISTS);
+        assertThat(changes("s1")).isEmpty();
+    }
+
+    @Test
+    void storesAreIsolatedAndEachHasItsOwnRevisions() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(command("s2", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("k", "one")), List.of()));
+        send(txn("s1", List.of(), List.of(put("k", "one-again")), List.of()));
+        Reply s2 = send(txn("s2", List.of(), List.of(put("k", "two")), List.of()));
+        Reply get = send(txn("s2", List.of(), List.of(op(OpType.GET, "k", null)), List.of()));
+
+        assertThat(s2.getRevision()).isEqualTo(1);
+        assertThat(utf8(get.getResults().get(0).getCurrent().getValue())).isEqualTo("two");
+        assertThat(changes("s2")).hasSize(1);
+    }
+
+    @Test
+    void deletedStoreLosesItsKeysAndCanBeCreatedAfresh() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("k", "v")), List.of()));
+        assertThat(send(command("s1", CommandType.DELETE_STORE, null)).getStatus()).isEqualTo(Status.OK);
+        assertThat(send(command("s1", CommandType.DELETE_STORE, null)).getStatus()).isEqualTo(Status.NOT_FOUND);
+
+        send(command("s1", CommandType.CREATE_STORE, null));
+        Reply get = send(txn("s1", List.of(), List.of(op(OpType.GET, "k", null)), List.of()));
+        assertThat(get.getResults().get(0).getCurrent()).isNull();
+        assertThat(get.getRevision()).isZero();
+    }
+
+    @Test
+    void syncRepliesWithTheCurrentRevisionAndIsNotDeduplicated() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("k", "v")), List.of()));
+        Command sync = command("s1", CommandType.SYNC, null);
+        assertThat(send(sync).getRevision()).isEqualTo(1);
+        send(txn("s1", List.of(), List.of(put("k", "w")), List.of()));
+        assertThat(send(sync).getRevision()).isEqualTo(2);
+    }
+
+    private Reply send(Command command) {
+        commands.pipeInput(command.getStore(), DkvCodec.COMMAND.encode(command));
+        List<byte[]> out = replies.readValuesToList();
+        assertThat(out).hasSize(1);
+        return DkvCodec.REPLY.decode(out.get(0));
+    }
+
+    private List<TestRecord<String, ChangeEvent>> changes(String store) {
+        return driver.createOutputTopic(topics.changes(store), Serdes.String().deserializer(), new ChangeEventDeserializer())
+                .readRecordsToList();
+    }
+
+    static Command command(String store, CommandType type, Txn txn) {
+        return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore(store).setType(type).setTxn(txn).build();
+    }
+
+    static Command txn(String store, List<Compare> compare, List<Op> success, List<Op> failure) {
+        return command(store, CommandType.TXN, Txn.newBuilder().setCompare(compare).setSuccess(success).setFailure(failure).build());
+    }
+
+    static Op put(String key, String value) {
+        return op(OpType.PUT, key, value);
+    }
+
+    static Op op(OpType type, String key, String value) {
+        return Op.newBuilder().setType(type).setKey(buffer(key)).setValue(value == null ? null : buffer(value)).build();
+    }
+
+    static Compare valueEquals(String key, String value) {
+        return Compare.newBuilder().setKey(buffer(key)).setTarget(CompareTarget.VALUE).setOp(CompareOp.EQUAL)
+                .setValue(buffer(value)).build();
+    }
+
+    static ByteBuffer buffer(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String utf8(ByteBuffer buffer) {
+        return StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+    }
+}
