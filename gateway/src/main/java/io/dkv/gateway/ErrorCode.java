@@ -1,0 +1,36 @@
+package io.dkv.gateway;
+
+/**
+ * The stable error codes of DKV's HTTP API, each with its HTTP status. Clients branch on the code;
+ * the message is for people and may change.
+ */
+public enum ErrorCode {
+    INVALID_STORE_NAME(400),
+    INVALID_KEY(400),
+    INVALID_JSON(400),
+    INVALID_REQUEST(400),
+    INVALID_REVISION(400),
+    INVALID_CURSOR(400),
+    STORE_NOT_FOUND(404),
+    KEY_NOT_FOUND(404),
+    NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    PRECONDITION_FAILED(412),
+    KEY_TOO_LARGE(413),
+    VALUE_TOO_LARGE(413),
+    TXN_TOO_LARGE(413),
+    REQUEST_TOO_LARGE(413),
+    UNAVAILABLE(503),
+    TIMEOUT(504),
+    INTERNAL(500);
+
+    private final int status;
+
+    ErrorCode(int status) {
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+}

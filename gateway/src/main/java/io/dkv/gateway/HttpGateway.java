@@ -1,0 +1,115 @@
+package io.dkv.gateway;
+
+import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.ops.HttpMetrics;
+import io.dkv.gateway.ops.Readiness;
+import io.dkv.gateway.store.StoreHandlers;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DKV's HTTP API: the routes of {@code /openapi.yaml}, error rendering ({@link ApiException} →
+ * status + {@code {"code","message"}}), request metrics, health and readiness.
+ */
+public final class HttpGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpGateway.class);
+
+    private final Vertx vertx;
+    private final Router router;
+    private final Buffer openApi;
+    private HttpServer server;
+
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, Readiness readiness,
+            PrometheusMeterRegistry registry, Limits limits) {
+        this.vertx = vertx;
+        this.openApi = resource("/openapi.yaml");
+        this.router = Router.router(vertx);
+        router.route().handler(new HttpMetrics(registry));
+        router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
+
+        route(HttpMethod.GET, "/v1/stores", stores::list);
+        route(HttpMethod.PUT, "/v1/stores/:store", stores::create);
+        route(HttpMethod.GET, "/v1/stores/:store", stores::describe);
+        route(HttpMethod.DELETE, "/v1/stores/:store", stores::delete);
+        route(HttpMethod.GET, "/v1/stores/:store/kv", kv::list);
+        route(HttpMethod.GET, "/v1/stores/:store/kv/*", kv::get);
+        route(HttpMethod.PUT, "/v1/stores/:store/kv/*", kv::put);
+        route(HttpMethod.DELETE, "/v1/stores/:store/kv/*", kv::delete);
+        route(HttpMethod.POST, "/v1/stores/:store/txn", kv::txn);
+
+        route(HttpMethod.GET, "/health", ctx -> Http.json(ctx, 200, new JsonObject().put("status", "UP")));
+        route(HttpMethod.GET, "/ready", ctx -> Http.json(ctx, readiness.ready() ? 200 : 503, readiness.status()));
+        route(HttpMethod.GET, "/metrics", ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
+        route(HttpMethod.GET, "/openapi.yaml", ctx -> ctx.response()
+                .putHeader("Content-Type", "application/yaml").end(openApi));
+
+        router.route().failureHandler(this::renderFailure);
+        router.errorHandler(404, ctx -> Http.json(ctx, 404, new ApiException(ErrorCode.NOT_FOUND,
+                "no such endpoint: " + ctx.request().method() + " " + ctx.request().path() + "; see /openapi.yaml").body()));
+        router.errorHandler(405, ctx -> Http.json(ctx, 405, new ApiException(ErrorCode.METHOD_NOT_ALLOWED,
+                ctx.request().method() + " is not allowed on " + ctx.request().path() + "; see /openapi.yaml").body()));
+    }
+
+    private void route(HttpMethod method, String path, Handler<RoutingContext> handler) {
+        router.route(method, path).handler(HttpMetrics.tag(path)).handler(handler);
+    }
+
+    private void renderFailure(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        ApiException error;
+        if (failure instanceof ApiException api) {
+            error = api;
+        } else if (ctx.statusCode() == 413) {
+            error = new ApiException(ErrorCode.REQUEST_TOO_LARGE, "the request body is over the configured limit (--max-request-bytes)");
+        } else if (ctx.statusCode() == 400) {
+            error = new ApiException(ErrorCode.INVALID_REQUEST, failure == null ? "bad request" : failure.getMessage());
+        } else {
+            LOG.error("Unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+            error = new ApiException(ErrorCode.INTERNAL, "internal error: " + (failure == null ? "status " + ctx.statusCode()
+                    : failure.getClass().getSimpleName() + ": " + failure.getMessage()));
+        }
+        if (ctx.response().ended()) {
+            return;
+        }
+        Http.json(ctx, error.code().status(), error.body());
+    }
+
+    public Future<HttpServer> listen(String host, int port) {
+        return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> server = s);
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public Future<Void> close() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private static Buffer resource(String name) {
+        try (InputStream in = HttpGateway.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the gateway jar");
+            }
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.dkv.gateway.internals;
+
+import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.InvalidRecordException;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Request/reply over Kafka: appends commands to the commands topic (keyed by store, so one store's
+ * commands keep their order) and completes each caller's future when the reply with its request id
+ * is read, {@code read_committed}, from the replies topic. Every reply also advances
+ * {@link CommittedRevisions}.
+ *
+ * <p>Every gateway reads every reply partition from the end at start; that is cheap next to the
+ * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
+ * (the producer call runs on its own thread).
+ */
+public final class CommandBus implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
+
+    private final DkvTopics topics;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final CommittedRevisions committed = new CommittedRevisions();
+    private final Thread replyThread;
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "dkv-command-sender");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Timer roundTrip;
+    private volatile boolean running = true;
+
+    public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, MeterRegistry registry) {
+        this.topics = topics;
+        this.producer = new KafkaProducer<>(producerProps(bootstrapServers, topics), new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(consumerProps(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = IntStream.range(0, replyPartitions)
+                .mapToObj(p -> new TopicPartition(topics.replies(), p)).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        // Resolve the end offsets now, before any command is sent, so no reply can slip past.
+        partitions.forEach(consumer::position);
+        this.roundTrip = Timer.builder("dkv.command.round.trip")
+                .description("Time from appending a command to reading its committed reply")
+                .publishPercentileHistogram().register(registry);
+        registry.gauge("dkv.command.pending", pending, Map::size);
+        this.replyThread = new Thread(this::readReplies, "dkv-reply-reader");
+        this.replyThread.setDaemon(true);
+        this.replyThread.start();
+    }
+
+    private static Properties producerProps(String bootstrapServers, DkvTopics topics) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(topics.settings().maxMessageBytes()));
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "dkv-gateway-commands");
+        return p;
+    }
+
+    private static Properties consumerProps(String bootstrapServers) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-replies");
+        return p;
+    }
+
+    public CommittedRevisions committed() {
+        return committed;
+    }
+
+    /**
+     * Appends the command and returns its reply once the transaction that processed it committed.
+     * The future fails with {@link TimeoutException} after {@code timeout}; the command may still
+     * be applied later, and a retry with the same request id then returns its original reply.
+     */
+    public CompletableFuture<Reply> send(Command command, Duration timeout) {
+        long started = System.nanoTime();
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        CompletableFuture<Reply> earlier = pending.putIfAbsent(command.getRequestId(), future);
+        if (earlier != null) {
+            return earlier;
+        }
+        future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((reply, error) -> {
+                    pending.remove(command.getRequestId(), future);
+                    if (error == null) {
+                        roundTrip.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    }
+                });
+        ProducerRecord<String, byte[]> record =
+                new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
+        // producer.send blocks while it fetches metadata or its buffer is full; keep that off callers' threads.
+        sender.execute(() -> {
+            try {
+                producer.send(record, (metadata, error) -> {
+                    if (error != null) {
+                        future.completeExceptionally(error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
+    /**
+     * A read barrier: resolves once every command of the store appended before it has committed,
+     * and leaves the store's committed revision in {@link #committed()}.
+     */
+    public CompletableFuture<Reply> sync(String store, Duration timeout) {
+        return send(Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore(store)
+                .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build(), timeout);
+    }
+
+    private void readReplies() {
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    Reply reply;
+                    try {
+                        reply = DkvCodec.REPLY.decode(record.value());
+                    } catch (InvalidRecordException e) {
+                        LOG.warn("Skipping an unreadable reply at {}-{}@{}", record.topic(), record.partition(), record.offset());
+                        continue;
+                    }
+                    if (reply.getStatus() != Status.NOT_FOUND) {
+                        committed.observe(reply.getStore(), reply.getRevision());
+                    } else {
+                        committed.forget(reply.getStore());
+                    }
+                    CompletableFuture<Reply> future = pending.get(reply.getRequestId());
+                    if (future != null) {
+                        future.complete(reply);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.error("The reply reader stopped; commands will time out until restart", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            replyThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.shutdown();
+        producer.close(Duration.ofSeconds(5));
+        pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DKV is shutting down")));
+    }
+}

@@ -1,0 +1,124 @@
+package io.dkv.gateway.internals;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.KeyValue;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** Request parsing and response rendering that every DKV route shares. Stateless. */
+public final class Http {
+    public static final String REVISION_HEADER = "DKV-Revision";
+    public static final String MIN_REVISION_HEADER = "DKV-Min-Revision";
+    public static final String REQUEST_ID_HEADER = "DKV-Request-Id";
+
+    private Http() {
+    }
+
+    /** The {@code :store} path parameter, checked against {@link DkvTopics#STORE_NAME}. */
+    public static String store(RoutingContext ctx) {
+        String store = ctx.pathParam("store");
+        if (store == null || !DkvTopics.STORE_NAME.matcher(store).matches()) {
+            throw new ApiException(ErrorCode.INVALID_STORE_NAME,
+                    "store names are 1 to 64 letters, digits, '-' or '_'; got '" + store + "'");
+        }
+        return store;
+    }
+
+    /** A non-negative revision from a header, or {@code absent} when the header is missing. */
+    public static long revisionHeader(RoutingContext ctx, String header, long absent) {
+        String value = ctx.request().getHeader(header);
+        if (value == null || value.isBlank()) {
+            return absent;
+        }
+        return parseRevision(value.trim(), header);
+    }
+
+    /** Parses {@code 12} or {@code "12"} (an entity tag); throws INVALID_REVISION otherwise. */
+    public static long parseRevision(String value, String what) {
+        String bare = value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                ? value.substring(1, value.length() - 1) : value;
+        try {
+            long revision = Long.parseLong(bare);
+            if (revision < 0) {
+                throw new NumberFormatException();
+            }
+            return revision;
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.INVALID_REVISION, what + " must be a revision (a non-negative integer, optionally quoted); got '" + value + "'");
+        }
+    }
+
+    public static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+    }
+
+    public static void revision(HttpServerResponse response, long revision) {
+        response.putHeader(REVISION_HEADER, Long.toString(revision));
+    }
+
+    public static String etag(long modRevision) {
+        return "\"" + modRevision + "\"";
+    }
+
+    /** A key with its value and revisions, as the JSON view shows it. */
+    public static JsonObject entry(byte[] key, KeyValue entry) {
+        JsonObject json = new JsonObject();
+        bytes(json, "key", key);
+        bytes(json, "value", array(entry.getValue()));
+        json.put("createRevision", entry.getCreateRevision())
+                .put("modRevision", entry.getModRevision())
+                .put("version", entry.getVersion());
+        if (entry.getLease() != 0) {
+            json.put("lease", Long.toString(entry.getLease()));
+        }
+        return json;
+    }
+
+    /** Puts bytes as {@code name} (UTF-8 text) when they are valid UTF-8, else as {@code nameBase64}. */
+    public static void bytes(JsonObject json, String name, byte[] bytes) {
+        String text = utf8(bytes);
+        if (text != null) {
+            json.put(name, text);
+        } else {
+            json.put(name + "Base64", Base64.getEncoder().encodeToString(bytes));
+        }
+    }
+
+    /** @return the text, or null if the bytes are not valid UTF-8 */
+    public static String utf8(byte[] bytes) {
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    public static byte[] array(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+
+    /** Whether the client asked for the JSON view of a value rather than its raw bytes. */
+    public static boolean wantsJson(RoutingContext ctx) {
+        String view = ctx.request().getParam("view");
+        if (view != null) {
+            return view.equals("json");
+        }
+        String accept = ctx.request().getHeader("Accept");
+        return accept != null && accept.contains("application/json") && !accept.contains("application/octet-stream");
+    }
+}

@@ -1,0 +1,51 @@
+package io.dkv.gateway.internals;
+
+import io.dkv.streams.StreamsNode;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Finds which DKV instance serves a store's reads: the one whose Streams task is active for the
+ * store's partition. Cheap (reads Streams' cached assignment); thread-safe.
+ */
+public final class Owners {
+    private final StreamsNode node;
+    private final HostInfo self;
+
+    public Owners(StreamsNode node, HostInfo self) {
+        this.node = node;
+        this.self = self;
+    }
+
+    /** Where a store lives right now. */
+    public sealed interface Owner permits Local, Remote, Unavailable {
+    }
+
+    /** This instance owns the store's partition. */
+    public record Local(int partition) implements Owner {
+    }
+
+    /** Another instance owns it; reads are forwarded there. */
+    public record Remote(HostInfo host) implements Owner {
+    }
+
+    /** No instance owns it at the moment (start-up or rebalance). */
+    public record Unavailable() implements Owner {
+    }
+
+    public Owner ownerOf(String store) {
+        KeyQueryMetadata metadata = node.ownerOf(store);
+        if (metadata == null || metadata == KeyQueryMetadata.NOT_AVAILABLE
+                || metadata.activeHost() == null || HostInfo.unavailable().equals(metadata.activeHost())) {
+            return new Unavailable();
+        }
+        if (metadata.activeHost().equals(self)) {
+            return new Local(metadata.partition());
+        }
+        return new Remote(metadata.activeHost());
+    }
+
+    public HostInfo self() {
+        return self;
+    }
+}

@@ -1,0 +1,72 @@
+package io.dkv.gateway.internals;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Forwards a read to the DKV instance that owns the store and relays its answer unchanged.
+ * A forwarded request carries {@link #FORWARDED_HEADER}, and is never forwarded again, so a
+ * request cannot bounce between instances during a rebalance.
+ */
+public final class ReadForwarder {
+    public static final String FORWARDED_HEADER = "DKV-Forwarded";
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "host", "content-length");
+
+    private final HttpClient client;
+    private final long timeoutMs;
+
+    public ReadForwarder(Vertx vertx, long timeoutMs) {
+        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+        this.timeoutMs = timeoutMs;
+    }
+
+    public static boolean isForwarded(RoutingContext ctx) {
+        return ctx.request().headers().contains(FORWARDED_HEADER);
+    }
+
+    /** Sends the request of {@code ctx} (a GET) to {@code host} and writes its response to {@code ctx}. */
+    public void forward(RoutingContext ctx, HostInfo host) {
+        if (isForwarded(ctx)) {
+            ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "stores are moving between DKV instances; retry shortly"));
+            return;
+        }
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        ctx.request().headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+                headers.add(name, value);
+            }
+        });
+        headers.set(FORWARDED_HEADER, "1");
+        RequestOptions options = new RequestOptions().setMethod(ctx.request().method()).setHost(host.host())
+                .setPort(host.port()).setURI(ctx.request().uri()).setHeaders(headers).setTimeout(timeoutMs);
+        client.request(options)
+                .compose(request -> request.send().compose(response -> response.body().map(body -> relay(ctx, response, body))))
+                .onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
+                        "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
+    }
+
+    private static Future<Void> relay(RoutingContext ctx, HttpClientResponse response, Buffer body) {
+        ctx.response().setStatusCode(response.statusCode());
+        response.headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+                ctx.response().headers().add(name, value);
+            }
+        });
+        return ctx.response().end(body);
+    }
+
+    public void close() {
+        client.close();
+    }
+}

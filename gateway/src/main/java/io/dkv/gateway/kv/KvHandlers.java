@@ -1,0 +1,322 @@
+package io.dkv.gateway.kv;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.Limits;
+import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.internals.StateReader;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.Compare;
+import io.dkv.schemas.CompareOp;
+import io.dkv.schemas.CompareTarget;
+import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.Op;
+import io.dkv.schemas.OpResult;
+import io.dkv.schemas.OpType;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
+import io.dkv.schemas.Txn;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The key-value routes: get, put, delete, list by prefix and transactions on one store. Writes
+ * become TXN commands (a plain put is a transaction with an optional compare); reads go to the
+ * owning instance's state. Handlers never block: commands are asynchronous, reads run on workers.
+ */
+public final class KvHandlers {
+    private static final String KV_PATH_MARKER = "/kv/";
+
+    private final Vertx vertx;
+    private final CommandBus bus;
+    private final StateReader reader;
+    private final Owners owners;
+    private final ReadForwarder forwarder;
+    private final Limits limits;
+    private final Duration timeout;
+    private final TxnJson txnJson;
+
+    public KvHandlers(Vertx vertx, CommandBus bus, StateReader reader, Owners owners, ReadForwarder forwarder,
+            Limits limits, Duration timeout) {
+        this.vertx = vertx;
+        this.bus = bus;
+        this.reader = reader;
+        this.owners = owners;
+        this.forwarder = forwarder;
+        this.limits = limits;
+        this.timeout = timeout;
+        this.txnJson = new TxnJson(limits);
+    }
+
+    /** GET /v1/stores/{store}/kv/{key}: the value as bytes, or its JSON view. */
+    public void get(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        byte[] key = key(ctx);
+        long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
+        readOnOwner(ctx, store, minRevision, view -> view.get(key), snapshot -> {
+            KeyValue entry = snapshot.value();
+            Http.revision(ctx.response(), snapshot.revision());
+            if (entry == null) {
+                throw new ApiException(ErrorCode.KEY_NOT_FOUND, "key not found in store " + store,
+                        new JsonObject().put("revision", snapshot.revision()));
+            }
+            ctx.response().putHeader("ETag", Http.etag(entry.getModRevision()))
+                    .putHeader("DKV-Mod-Revision", Long.toString(entry.getModRevision()))
+                    .putHeader("DKV-Create-Revision", Long.toString(entry.getCreateRevision()))
+                    .putHeader("DKV-Version", Long.toString(entry.getVersion()));
+            if (entry.getLease() != 0) {
+                ctx.response().putHeader("DKV-Lease", Long.toString(entry.getLease()));
+            }
+            if (Http.wantsJson(ctx)) {
+                Http.json(ctx, 200, Http.entry(key, entry).put("revision", snapshot.revision()));
+            } else {
+                ctx.response().putHeader("Content-Type", "application/octet-stream")
+                        .end(io.vertx.core.buffer.Buffer.buffer(Http.array(entry.getValue())));
+            }
+        });
+    }
+
+    /** GET /v1/stores/{store}/kv?prefix=&limit=&cursor=: keys and values under a prefix, a page at a time. */
+    public void list(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        String prefixParam = ctx.request().getParam("prefix", "");
+        byte[] prefix = prefixParam.getBytes(StandardCharsets.UTF_8);
+        int limit = pageSize(ctx.request().getParam("limit"));
+        byte[] startAfter = cursor(ctx.request().getParam("cursor"), prefix);
+        long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
+        readOnOwner(ctx, store, minRevision, view -> view.list(prefix, startAfter, limit), snapshot -> {
+            JsonArray items = new JsonArray();
+            snapshot.value().entries().forEach(e -> items.add(Http.entry(e.key(), e.entry())));
+            JsonObject body = new JsonObject().put("revision", snapshot.revision()).put("items", items)
+                    .put("more", snapshot.value().more());
+            if (snapshot.value().more()) {
+                byte[] last = snapshot.value().entries().get(snapshot.value().entries().size() - 1).key();
+                body.put("cursor", Base64.getUrlEncoder().withoutPadding().encodeToString(last));
+            }
+            Http.revision(ctx.response(), snapshot.revision());
+            Http.json(ctx, 200, body);
+        });
+    }
+
+    /** PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set. */
+    public void put(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        byte[] key = key(ctx);
+        byte[] value = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        if (value.length > limits.maxValueBytes()) {
+            throw new ApiException(ErrorCode.VALUE_TOO_LARGE, "values are limited to " + limits.maxValueBytes()
+                    + " bytes; this one has " + value.length);
+        }
+        List<Compare> compares = conditions(ctx, key);
+        Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value)).build();
+        send(ctx, store, compares, List.of(put), key, reply -> {
+            OpResult result = reply.getResults().get(0);
+            KeyValue current = result.getCurrent();
+            Http.revision(ctx.response(), reply.getRevision());
+            ctx.response().putHeader("ETag", Http.etag(current.getModRevision()));
+            JsonObject body = Http.entry(key, current).put("revision", reply.getRevision());
+            body.remove("value");
+            body.remove("valueBase64");
+            body.put("created", result.getPrevious() == null);
+            Http.json(ctx, result.getPrevious() == null ? 201 : 200, body);
+        });
+    }
+
+    /** DELETE /v1/stores/{store}/kv/{key}: removes the key; If-Match makes it conditional. */
+    public void delete(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        byte[] key = key(ctx);
+        List<Compare> compares = conditions(ctx, key);
+        Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).build();
+        send(ctx, store, compares, List.of(delete), key, reply -> {
+            KeyValue previous = reply.getResults().get(0).getPrevious();
+            Http.revision(ctx.response(), reply.getRevision());
+            if (previous == null) {
+                throw new ApiException(ErrorCode.KEY_NOT_FOUND, "key not found in store " + store,
+                        new JsonObject().put("revision", reply.getRevision()));
+            }
+            Http.json(ctx, 200, new JsonObject().put("revision", reply.getRevision()).put("deleted", 1)
+                    .put("prevModRevision", previous.getModRevision()));
+        });
+    }
+
+    /** POST /v1/stores/{store}/txn: compare → then / else, atomically at one revision. */
+    public void txn(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        Txn txn = txnJson.parse(ctx.body().buffer());
+        Command command = command(ctx, store, txn);
+        reply(ctx, command, reply -> {
+            Http.revision(ctx.response(), reply.getRevision());
+            Http.json(ctx, 200, txnJson.render(reply));
+        });
+    }
+
+    private void send(RoutingContext ctx, String store, List<Compare> compares, List<Op> ops, byte[] key, Consumer<Reply> onSuccess) {
+        Op current = Op.newBuilder().setType(OpType.GET).setKey(ByteBuffer.wrap(key)).build();
+        Txn txn = Txn.newBuilder().setCompare(compares).setSuccess(ops).setFailure(compares.isEmpty() ? List.of() : List.of(current)).build();
+        reply(ctx, command(ctx, store, txn), reply -> {
+            if (!reply.getSucceeded()) {
+                KeyValue entry = reply.getResults().isEmpty() ? null : reply.getResults().get(0).getCurrent();
+                Http.revision(ctx.response(), reply.getRevision());
+                throw new ApiException(ErrorCode.PRECONDITION_FAILED, "the condition on the key does not hold",
+                        new JsonObject().put("revision", reply.getRevision())
+                                .put("modRevision", entry == null ? 0 : entry.getModRevision()));
+            }
+            onSuccess.accept(reply);
+        });
+    }
+
+    private void reply(RoutingContext ctx, Command command, Consumer<Reply> onOk) {
+        Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext()).onComplete(ar -> {
+            try {
+                if (ar.failed()) {
+                    throw Commands.failure(ar.cause(), command);
+                }
+                Reply reply = ar.result();
+                Commands.check(reply);
+                onOk.accept(reply);
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
+    }
+
+    private <T> void readOnOwner(RoutingContext ctx, String store, long minRevision, Function<StateReader.View, T> query,
+            Consumer<StateReader.Snapshot<T>> render) {
+        Owners.Owner owner = owners.ownerOf(store);
+        if (owner instanceof Owners.Remote remote) {
+            forwarder.forward(ctx, remote.host());
+            return;
+        }
+        if (!(owner instanceof Owners.Local local)) {
+            throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now (starting or rebalancing); retry shortly");
+        }
+        reader.read(store, local.partition(), minRevision, query).onComplete(ar -> {
+            try {
+                if (ar.failed()) {
+                    throw ar.cause() instanceof RuntimeException re ? re : new IllegalStateException(ar.cause());
+                }
+                render.accept(ar.result());
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
+    }
+
+    private Command command(RoutingContext ctx, String store, Txn txn) {
+        return Command.newBuilder().setRequestId(requestId(ctx)).setStore(store).setType(CommandType.TXN)
+                .setTxn(txn).setIssuedAtMs(System.currentTimeMillis()).build();
+    }
+
+    /** The client's DKV-Request-Id (so a retry is applied at most once), or a fresh one. */
+    public static String requestId(RoutingContext ctx) {
+        String id = ctx.request().getHeader(Http.REQUEST_ID_HEADER);
+        if (id == null) {
+            return UUID.randomUUID().toString();
+        }
+        if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, Http.REQUEST_ID_HEADER + " must be 1 to 128 printable ASCII characters");
+        }
+        return id;
+    }
+
+    /** If-Match and If-None-Match as compare clauses on the key. */
+    private static List<Compare> conditions(RoutingContext ctx, byte[] key) {
+        List<Compare> compares = new ArrayList<>();
+        String ifMatch = ctx.request().getHeader("If-Match");
+        String ifNoneMatch = ctx.request().getHeader("If-None-Match");
+        if (ifMatch != null && ifNoneMatch != null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "use If-Match or If-None-Match, not both");
+        }
+        if (ifMatch != null) {
+            if (ifMatch.trim().equals("*")) {
+                compares.add(compare(key, CompareTarget.CREATE_REVISION, CompareOp.GREATER, 0));
+            } else {
+                compares.add(compare(key, CompareTarget.MOD_REVISION, CompareOp.EQUAL, Http.parseRevision(ifMatch.trim(), "If-Match")));
+            }
+        }
+        if (ifNoneMatch != null) {
+            if (!ifNoneMatch.trim().equals("*")) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "only If-None-Match: * (create if absent) is supported on writes");
+            }
+            compares.add(compare(key, CompareTarget.CREATE_REVISION, CompareOp.EQUAL, 0));
+        }
+        return compares;
+    }
+
+    private static Compare compare(byte[] key, CompareTarget target, CompareOp op, long number) {
+        return Compare.newBuilder().setKey(ByteBuffer.wrap(key)).setTarget(target).setOp(op).setNumber(number).build();
+    }
+
+    /** The key: everything after {@code /kv/} in the raw path, percent-decoded ('+' stays '+'). */
+    private byte[] key(RoutingContext ctx) {
+        String path = ctx.request().path();
+        int at = path.indexOf(KV_PATH_MARKER);
+        String raw = at < 0 ? "" : path.substring(at + KV_PATH_MARKER.length());
+        byte[] key;
+        try {
+            key = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_KEY, "the key is not valid percent-encoding: " + e.getMessage());
+        }
+        if (key.length == 0) {
+            throw new ApiException(ErrorCode.INVALID_KEY, "the key is empty; put it after /kv/ in the path");
+        }
+        if (key.length > limits.maxKeyBytes()) {
+            throw new ApiException(ErrorCode.KEY_TOO_LARGE, "keys are limited to " + limits.maxKeyBytes() + " bytes; this one has " + key.length);
+        }
+        return key;
+    }
+
+    private int pageSize(String param) {
+        if (param == null) {
+            return limits.defaultPageSize();
+        }
+        int size;
+        try {
+            size = Integer.parseInt(param);
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
+        }
+        if (size < 1) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
+        }
+        if (size > limits.maxPageSize()) {
+            throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "limit is at most " + limits.maxPageSize() + "; got " + size);
+        }
+        return size;
+    }
+
+    private static byte[] cursor(String cursor, byte[] prefix) {
+        if (cursor == null || cursor.isEmpty()) {
+            return null;
+        }
+        byte[] key;
+        try {
+            key = Base64.getUrlDecoder().decode(cursor);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_CURSOR, "cursor is not one DKV returned; start the listing again without it");
+        }
+        if (key.length < prefix.length || !java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+            throw new ApiException(ErrorCode.INVALID_CURSOR, "cursor belongs to another prefix; start the listing again without it");
+        }
+        return key;
+    }
+}

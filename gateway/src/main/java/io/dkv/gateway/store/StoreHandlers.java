@@ -1,0 +1,195 @@
+package io.dkv.gateway.store;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.internals.StateReader;
+import io.dkv.gateway.kv.Commands;
+import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.TopicManager;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
+import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.StreamsNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+
+/**
+ * The store routes: create, list, describe and delete named stores. A store's change topic is
+ * created before the store exists in the log and deleted after the store is gone from it, so the
+ * processor never writes to a missing topic.
+ */
+public final class StoreHandlers {
+    private final Vertx vertx;
+    private final CommandBus bus;
+    private final StateReader reader;
+    private final Owners owners;
+    private final ReadForwarder forwarder;
+    private final TopicManager topicManager;
+    private final DkvTopics topics;
+    private final StreamsNode node;
+    private final HttpClient client;
+    private final Duration timeout;
+
+    public StoreHandlers(Vertx vertx, CommandBus bus, StateReader reader, Owners owners, ReadForwarder forwarder,
+            TopicManager topicManager, DkvTopics topics, StreamsNode node, Duration timeout) {
+        this.vertx = vertx;
+        this.bus = bus;
+        this.reader = reader;
+        this.owners = owners;
+        this.forwarder = forwarder;
+        this.topicManager = topicManager;
+        this.topics = topics;
+        this.node = node;
+        this.client = vertx.createHttpClient();
+        this.timeout = timeout;
+    }
+
+    /** PUT /v1/stores/{store}: 201 when created, 200 when it already existed. */
+    public void create(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        Command command = command(ctx, store, CommandType.CREATE_STORE);
+        vertx.executeBlocking(() -> {
+            topicManager.ensureChangeTopic(store);
+            return null;
+        }, false).compose(v -> send(command)).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            Reply reply = ar.result();
+            boolean created = reply.getStatus() == Status.OK;
+            if (!created && reply.getStatus() != Status.ALREADY_EXISTS) {
+                Commands.check(reply);
+            }
+            Http.revision(ctx.response(), reply.getRevision());
+            Http.json(ctx, created ? 201 : 200, new JsonObject().put("name", store).put("created", created)
+                    .put("revision", reply.getRevision()).put("changeTopic", topics.changes(store)));
+        });
+    }
+
+    /** DELETE /v1/stores/{store}: removes the store, its keys and its change topic. */
+    public void delete(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        send(command(ctx, store, CommandType.DELETE_STORE)).compose(reply -> {
+            Commands.check(reply);
+            return vertx.executeBlocking(() -> {
+                topicManager.deleteChangeTopic(store);
+                return reply;
+            }, false);
+        }).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            Http.json(ctx, 200, new JsonObject().put("name", store).put("deleted", true));
+        });
+    }
+
+    /** GET /v1/stores/{store}: revision, key count, creation time and change topic. */
+    public void describe(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
+        Owners.Owner owner = owners.ownerOf(store);
+        if (owner instanceof Owners.Remote remote) {
+            forwarder.forward(ctx, remote.host());
+            return;
+        }
+        if (!(owner instanceof Owners.Local local)) {
+            throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now; retry shortly");
+        }
+        reader.read(store, local.partition(), minRevision, view -> null).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            Http.revision(ctx.response(), ar.result().revision());
+            Http.json(ctx, 200, info(store, ar.result().meta()));
+        });
+    }
+
+    /**
+     * GET /v1/stores: every store, gathered from the meta stores of all instances. With
+     * {@code ?scope=local} (what instances ask each other) only this instance's stores.
+     */
+    public void list(RoutingContext ctx) {
+        boolean localOnly = "local".equals(ctx.request().getParam("scope"));
+        Future<List<JsonObject>> local = vertx.executeBlocking(this::localStores, false);
+        List<Future<List<JsonObject>>> parts = new ArrayList<>();
+        parts.add(local);
+        if (!localOnly) {
+            for (StreamsMetadata instance : node.instances()) {
+                if (!instance.hostInfo().equals(owners.self())) {
+                    parts.add(remoteStores(instance));
+                }
+            }
+        }
+        Future.all(parts).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            TreeMap<String, JsonObject> byName = new TreeMap<>();
+            for (Future<List<JsonObject>> part : parts) {
+                part.result().forEach(s -> byName.put(s.getString("name"), s));
+            }
+            Http.json(ctx, 200, new JsonObject().put("stores", new JsonArray(new ArrayList<>(byName.values()))));
+        });
+    }
+
+    private List<JsonObject> localStores() {
+        List<JsonObject> stores = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = node.localMetaStores().all()) {
+            it.forEachRemaining(entry -> stores.add(info(entry.key, DkvCodec.STORE_META.decode(entry.value))));
+        }
+        return stores;
+    }
+
+    private Future<List<JsonObject>> remoteStores(StreamsMetadata instance) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(instance.host())
+                .setPort(instance.port()).setURI("/v1/stores?scope=local").setTimeout(timeout.toMillis())
+                .putHeader(ReadForwarder.FORWARDED_HEADER, "1");
+        return client.request(options).compose(r -> r.send()).compose(r -> r.body()).map(body -> {
+            JsonArray stores = new JsonObject(body).getJsonArray("stores");
+            List<JsonObject> out = new ArrayList<>();
+            stores.forEach(s -> out.add((JsonObject) s));
+            return out;
+        }).recover(e -> Future.failedFuture(new ApiException(ErrorCode.UNAVAILABLE,
+                "DKV instance " + instance.host() + ":" + instance.port() + " did not list its stores: " + e.getMessage())));
+    }
+
+    private JsonObject info(String store, StoreMeta meta) {
+        return new JsonObject().put("name", store).put("revision", meta.getRevision()).put("keys", meta.getKeyCount())
+                .put("createdAt", Instant.ofEpochMilli(meta.getCreatedAtMs()).toString()).put("changeTopic", topics.changes(store));
+    }
+
+    private Future<Reply> send(Command command) {
+        return Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext())
+                .recover(e -> Future.failedFuture(Commands.failure(e, command)));
+    }
+
+    private static Command command(RoutingContext ctx, String store, CommandType type) {
+        return Command.newBuilder().setRequestId(KvHandlers.requestId(ctx)).setStore(store).setType(type)
+                .setIssuedAtMs(System.currentTimeMillis()).build();
+    }
+}

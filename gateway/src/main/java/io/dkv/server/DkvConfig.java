@@ -1,0 +1,119 @@
+package io.dkv.server;
+
+import io.dkv.gateway.Limits;
+import io.dkv.kafka.DkvTopics;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Everything a DKV process can be told. Each option comes, in order of precedence, from its flag,
+ * from the environment variable {@code DKV_<NAME>} (for {@code --max-key-bytes},
+ * {@code DKV_MAX_KEY_BYTES}), from the {@code --config} properties file (key {@code max-key-bytes}),
+ * or from the default shown in {@code bin/dkv --help}. Fields are public so tests can build one.
+ */
+public final class DkvConfig {
+    @Option(names = "--config", description = "Properties file with defaults for any option (keys without the leading --).")
+    public Path configFile;
+
+    @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}); 0 picks a free one.", defaultValue = "7861")
+    public int port;
+
+    @Option(names = "--host", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
+    public String host;
+
+    @Option(names = "--advertised-host", description = "Host other DKV instances use to reach this one (default: ${DEFAULT-VALUE}).",
+            defaultValue = "localhost")
+    public String advertisedHost;
+
+    @Option(names = "--data-dir", description = "Where the embedded broker's log and the Streams state live (default: ${DEFAULT-VALUE}).",
+            defaultValue = "data")
+    public Path dataDir;
+
+    @Option(names = "--bootstrap-servers", description = "An existing Kafka cluster to use; without it DKV starts an embedded single-node broker.")
+    public String bootstrapServers;
+
+    @Option(names = "--kafka-port", description = "Port of the embedded broker (default: ${DEFAULT-VALUE}); 0 picks a free one.",
+            defaultValue = "19092")
+    public int kafkaPort;
+
+    @Option(names = "--topic-prefix", description = "Prefix of every DKV topic (default: ${DEFAULT-VALUE}).", defaultValue = "dkv")
+    public String topicPrefix;
+
+    @Option(names = "--application-id", description = "Kafka Streams application id; instances with the same id share the work (default: the topic prefix).")
+    public String applicationId;
+
+    @Option(names = "--command-partitions", description = "Partitions of the commands topic when DKV creates it (default: ${DEFAULT-VALUE}).",
+            defaultValue = "6")
+    public int commandPartitions;
+
+    @Option(names = "--reply-partitions", description = "Partitions of the replies topic when DKV creates it (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    public int replyPartitions;
+
+    @Option(names = "--replication-factor", description = "Replication factor of new topics; -1 takes the broker default (default: ${DEFAULT-VALUE}).",
+            defaultValue = "-1")
+    public short replicationFactor;
+
+    @Option(names = "--change-min-compaction-lag-ms", description = "How long each change stays in a change topic before compaction may drop it (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3600000")
+    public long changeMinCompactionLagMs;
+
+    @Option(names = "--commit-interval-ms", description = "Exactly-once commit interval; writes are acknowledged after their commit (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0")
+    public long commitIntervalMs;
+
+    @Option(names = "--poll-ms", description = "How long the stream thread waits for commands per poll (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    public long pollMs;
+
+    @Option(names = "--stream-threads", description = "Kafka Streams threads (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    public int streamThreads;
+
+    @Option(names = "--dedupe-window-ms", description = "How long a DKV-Request-Id is remembered, so a retry is applied at most once (default: ${DEFAULT-VALUE}).",
+            defaultValue = "600000")
+    public long dedupeWindowMs;
+
+    @Option(names = "--request-timeout-ms", description = "How long a request waits for its outcome (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
+    public long requestTimeoutMs;
+
+    @Option(names = "--max-key-bytes", description = "Longest key (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
+    public int maxKeyBytes;
+
+    @Option(names = "--max-value-bytes", description = "Largest value (default: ${DEFAULT-VALUE}).", defaultValue = "1048576")
+    public int maxValueBytes;
+
+    @Option(names = "--max-txn-ops", description = "Most compare clauses plus operations per transaction (default: ${DEFAULT-VALUE}).",
+            defaultValue = "128")
+    public int maxTxnOps;
+
+    @Option(names = "--max-request-bytes", description = "Largest request body (default: ${DEFAULT-VALUE}).", defaultValue = "1572864")
+    public int maxRequestBytes;
+
+    @Option(names = "--default-page-size", description = "Keys per list page when no limit is given (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100")
+    public int defaultPageSize;
+
+    @Option(names = "--max-page-size", description = "Most keys one list page may ask for (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    public int maxPageSize;
+
+    public Limits limits() {
+        return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, defaultPageSize, maxPageSize);
+    }
+
+    public DkvTopics.TopicSettings topicSettings() {
+        DkvTopics.TopicSettings defaults = DkvTopics.TopicSettings.defaults();
+        return new DkvTopics.TopicSettings(commandPartitions, replyPartitions, replicationFactor,
+                defaults.commandRetentionMs(), defaults.replyRetentionMs(), changeMinCompactionLagMs,
+                Math.max(defaults.maxMessageBytes(), maxRequestBytes + 64 * 1024));
+    }
+
+    public String applicationId() {
+        return applicationId == null ? topicPrefix : applicationId;
+    }
+
+    /** A configuration with every default, as if no flag, variable or file were given. */
+    public static DkvConfig defaults() {
+        DkvConfig config = new DkvConfig();
+        new picocli.CommandLine(new DkvMain(config)).parseArgs();
+        return config;
+    }
+}

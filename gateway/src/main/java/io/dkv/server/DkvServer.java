@@ -1,0 +1,187 @@
+package io.dkv.server;
+
+import io.dkv.gateway.HttpGateway;
+import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.internals.StateReader;
+import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.ops.Readiness;
+import io.dkv.gateway.store.StoreHandlers;
+import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.EmbeddedKafkaBroker;
+import io.dkv.kafka.TopicManager;
+import io.dkv.streams.StreamsNode;
+import io.dkv.streams.StreamsSettings;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One DKV process: optionally an embedded Kafka broker, the Streams instance that owns some of
+ * the stores, and the HTTP gateway in front of all of them. {@link #start} blocks until the
+ * process serves; {@link #close} stops the parts in reverse order.
+ */
+public final class DkvServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DkvServer.class);
+    private static final Duration STREAMS_START_WAIT = Duration.ofSeconds(60);
+
+    private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+    private String bootstrapServers;
+    private int port;
+
+    private DkvServer() {
+    }
+
+    /**
+     * Starts every part and returns once the HTTP port is open.
+     *
+     * @throws RuntimeException with a message that says what to fix if a part cannot start
+     *     (for example a topic with a conflicting configuration); the parts started so far are closed
+     */
+    public static DkvServer start(DkvConfig config) {
+        DkvServer server = new DkvServer();
+        try {
+            server.startParts(config);
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void startParts(DkvConfig config) {
+        long started = System.nanoTime();
+        Path dataDir = config.dataDir.toAbsolutePath();
+        if (config.bootstrapServers == null) {
+            progress("1/4", "starting the embedded Kafka broker (KRaft) in " + dataDir.resolve("kafka"));
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), config.kafkaPort).start();
+            parts.push(broker);
+            bootstrapServers = broker.bootstrapServers();
+        } else {
+            progress("1/4", "using the Kafka cluster at " + config.bootstrapServers);
+            bootstrapServers = config.bootstrapServers;
+        }
+
+        progress("2/4", "checking DKV's topics");
+        Properties adminProps = new Properties();
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Admin admin = Admin.create(adminProps);
+        parts.push(admin);
+        DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
+        TopicManager topicManager = new TopicManager(admin, topics);
+        topicManager.ensureCoreTopics();
+        int replyPartitions = topicManager.partitions(topics.replies());
+
+        port = config.port == 0 ? freePort() : config.port;
+        HostInfo self = new HostInfo(config.advertisedHost, port);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        JvmGcMetrics gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(registry);
+        parts.push(gcMetrics);
+
+        progress("3/4", "starting Kafka Streams (state in " + dataDir.resolve("streams") + ")");
+        StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
+                dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
+                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), Map.of()), topics);
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
+        streamsMetrics.bindTo(registry);
+        parts.push(streamsMetrics);
+        node.start();
+        parts.push(node);
+        CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, registry);
+        parts.push(bus);
+        awaitStreamsRunning(node);
+
+        progress("4/4", "starting the HTTP gateway");
+        Vertx vertx = Vertx.vertx();
+        parts.push(() -> vertx.close().await(10, TimeUnit.SECONDS));
+        Duration timeout = Duration.ofMillis(config.requestTimeoutMs);
+        StateReader reader = new StateReader(vertx, node, bus, timeout);
+        Owners owners = new Owners(node, self);
+        ReadForwarder forwarder = new ReadForwarder(vertx, config.requestTimeoutMs);
+        KvHandlers kv = new KvHandlers(vertx, bus, reader, owners, forwarder, config.limits(), timeout);
+        StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, new Readiness(vertx, node, admin), registry, config.limits());
+        try {
+            gateway.listen(config.host, port).await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + config.host + ":" + port
+                    + " (" + e.getMessage() + "); choose another port with --port or DKV_PORT", e);
+        }
+        parts.push(() -> gateway.close().await(10, TimeUnit.SECONDS));
+        LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms)", config.advertisedHost, port,
+                bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private static void awaitStreamsRunning(StreamsNode node) {
+        long deadline = System.nanoTime() + STREAMS_START_WAIT.toNanos();
+        while (!node.isRunning() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!node.isRunning()) {
+            LOG.warn("Kafka Streams is {} after {}; serving anyway, /ready says when it is RUNNING",
+                    node.state(), STREAMS_START_WAIT);
+        }
+    }
+
+    private static void progress(String step, String what) {
+        LOG.info("[{}] {}", step, what);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public void close() {
+        while (!parts.isEmpty()) {
+            AutoCloseable part = parts.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("Error while stopping {}", part, e);
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.dkv.streams;
+
+import io.dkv.kafka.DkvTopics;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kafka Streams instance running the {@link DkvTopology}, and interactive-query access to the
+ * state it owns. Thread-safe: the query methods may be called from any thread, but they read
+ * RocksDB and can block briefly, so call them off event loops.
+ */
+public final class StreamsNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
+
+    private final KafkaStreams streams;
+
+    public StreamsNode(StreamsSettings settings, DkvTopics topics) {
+        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow()), properties(settings, topics));
+        this.streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("Stream thread failed; replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        this.streams.setStateListener((now, before) -> LOG.info("Streams state {} -> {}", before, now));
+    }
+
+    static Properties properties(StreamsSettings settings, DkvTopics topics) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitIntervalMs()));
+        p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(settings.pollMs()));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(settings.streamThreads()));
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        if (topics.settings().replicationFactor() > 0) {
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(topics.settings().replicationFactor()));
+        }
+        // Request/reply: send at once (Kafka 4 raised the default linger to 5 ms), fetch as soon as data is there.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
+        p.putAll(settings.overrides());
+        return p;
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** Where the store's commands are processed: its partition and the active host, if any. */
+    public KeyQueryMetadata ownerOf(String store) {
+        return streams.queryMetadataForKey(DkvTopology.META_STORE, store, Serdes.String().serializer());
+    }
+
+    /** Every live instance of this application, with its host info. */
+    public Collection<StreamsMetadata> instances() {
+        return streams.metadataForAllStreamsClients();
+    }
+
+    /** @throws InvalidStateStoreException while the partition is not active here or is restoring */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> kvStore(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.KV_STORE,
+                QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
+    }
+
+    /** @throws InvalidStateStoreException while the partition is not active here or is restoring */
+    public ReadOnlyKeyValueStore<String, byte[]> metaStore(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.META_STORE,
+                QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(partition));
+    }
+
+    /** The meta stores of every partition active on this instance, as one view. */
+    public ReadOnlyKeyValueStore<String, byte[]> localMetaStores() {
+        return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.META_STORE,
+                QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    }
+
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,22 @@
+package io.dkv.streams;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How a DKV Streams instance runs.
+ *
+ * @param bootstrapServers the Kafka cluster
+ * @param applicationId the Streams application id: instances with the same id share the stores
+ * @param stateDir where RocksDB state lives; one directory per instance
+ * @param applicationServer host:port of this instance's gateway, for routing interactive queries
+ * @param commitIntervalMs how often the exactly-once transaction commits; replies wait for it
+ * @param pollMs how long the stream thread blocks waiting for commands (the hidden latency floor)
+ * @param streamThreads stream threads in this instance
+ * @param dedupeWindow how long a request id is remembered for retries
+ * @param overrides further Streams properties, applied last
+ */
+public record StreamsSettings(String bootstrapServers, String applicationId, Path stateDir, String applicationServer,
+        long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, Map<String, String> overrides) {
+}
