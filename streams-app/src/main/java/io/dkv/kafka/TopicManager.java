@@ -66,10 +66,30 @@ public final class TopicManager {
         }
     }
 
-    /** @return the partition count of an existing topic */
+    /** @return the partition count of an existing topic, waiting briefly for a new topic's metadata to spread */
     public int partitions(String topic) {
-        return call(() -> admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .get(topic).partitions().size(), "describe topic " + topic);
+        return describe(topic).partitions().size();
+    }
+
+    private TopicDescription describe(String topic) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (InterruptedException | TimeoutException e) {
+                throw new IllegalStateException("cannot describe topic " + topic + ": Kafka did not answer", e);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while describing topic " + topic, e);
+            }
+        }
     }
 
     private void ensure(String topic, int partitions, Map<String, String> config, String requiredPolicy) {
@@ -100,8 +120,7 @@ public final class TopicManager {
                     + " --entity-name " + topic + " --add-config cleanup.policy=" + requiredPolicy
                     + " (or delete the topic if it holds nothing you need)");
         }
-        TopicDescription description = call(() -> admin.describeTopics(List.of(topic)).allTopicNames()
-                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic), "describe topic " + topic);
+        TopicDescription description = describe(topic);
         if (description.partitions().size() != partitions) {
             LOG.warn("Topic {} exists with {} partitions, not the configured {}; keeping the existing count"
                     + " (changing it would move stores between partitions)", topic, description.partitions().size(), partitions);
