@@ -42,8 +42,6 @@ import java.util.function.Function;
  * owning instance's state. Handlers never block: commands are asynchronous, reads run on workers.
  */
 public final class KvHandlers {
-    private static final String KV_PATH_MARKER = "/kv/";
-
     private final Vertx vertx;
     private final CommandBus bus;
     private final StateReader reader;
@@ -68,7 +66,7 @@ public final class KvHandlers {
     /** GET /v1/stores/{store}/kv/{key}: the value as bytes, or its JSON view. */
     public void get(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx);
+        byte[] key = key(ctx, store);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         readOnOwner(ctx, store, minRevision, view -> view.get(key), snapshot -> {
             KeyValue entry = snapshot.value();
@@ -118,7 +116,7 @@ public final class KvHandlers {
     /** PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set. */
     public void put(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx);
+        byte[] key = key(ctx, store);
         byte[] value = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         if (value.length > limits.maxValueBytes()) {
             throw new ApiException(ErrorCode.VALUE_TOO_LARGE, "values are limited to " + limits.maxValueBytes()
@@ -142,7 +140,7 @@ public final class KvHandlers {
     /** DELETE /v1/stores/{store}/kv/{key}: removes the key; If-Match makes it conditional. */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx);
+        byte[] key = key(ctx, store);
         List<Compare> compares = conditions(ctx, key);
         Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).build();
         send(ctx, store, compares, List.of(delete), key, reply -> {
@@ -265,11 +263,14 @@ public final class KvHandlers {
         return Compare.newBuilder().setKey(ByteBuffer.wrap(key)).setTarget(target).setOp(op).setNumber(number).build();
     }
 
-    /** The key: everything after {@code /kv/} in the raw path, percent-decoded ('+' stays '+'). */
-    private byte[] key(RoutingContext ctx) {
+    /**
+     * The key: everything after {@code /v1/stores/<store>/kv/} in the raw (not normalized) path,
+     * percent-decoded ('+' stays '+'), so keys may hold '/', "//" or "..".
+     */
+    private byte[] key(RoutingContext ctx, String store) {
         String path = ctx.request().path();
-        int at = path.indexOf(KV_PATH_MARKER);
-        String raw = at < 0 ? "" : path.substring(at + KV_PATH_MARKER.length());
+        String start = "/v1/stores/" + store + "/kv/";
+        String raw = path.startsWith(start) ? path.substring(start.length()) : "";
         byte[] key;
         try {
             key = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
