@@ -22,6 +22,8 @@ public enum ErrorCode {
     REQUEST_TOO_LARGE(413),
     UNAVAILABLE(503),
     TIMEOUT(504),
+    /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */
+    TOPIC_MISCONFIGURED(500),
     INTERNAL(500);
 
     private final int status;

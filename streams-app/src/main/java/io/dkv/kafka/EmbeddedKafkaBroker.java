@@ -65,7 +65,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             try (OutputStream out = Files.newOutputStream(propsFile)) {
                 props.store(out, "DKV embedded broker");
             }
-            format(propsFile);
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format(propsFile);
+            }
             server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
             server.startup();
             awaitReady(Duration.ofSeconds(60));

@@ -70,7 +70,11 @@ public final class StoreHandlers {
         String store = Http.store(ctx);
         Command command = command(ctx, store, CommandType.CREATE_STORE);
         vertx.executeBlocking(() -> {
-            topicManager.ensureChangeTopic(store);
+            try {
+                topicManager.ensureChangeTopic(store);
+            } catch (TopicManager.TopicConfigException e) {
+                throw new ApiException(ErrorCode.TOPIC_MISCONFIGURED, e.getMessage());
+            }
             return null;
         }, false).compose(v -> send(command)).onComplete(ar -> {
             if (ar.failed()) {

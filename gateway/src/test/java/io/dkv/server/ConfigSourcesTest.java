@@ -1,0 +1,42 @@
+package io.dkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dkv.server.internals.EnvironmentAndFileDefaults;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Options come from flags, then DKV_* variables, then the --config file, then defaults. */
+class ConfigSourcesTest {
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsDefaults(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("dkv.properties");
+        Files.writeString(file, "port=9000\nmax-key-bytes=77\ntopic-prefix=fromfile\nmax-page-size=5\n");
+        Map<String, String> env = Map.of("DKV_PORT", "9100", "DKV_TOPIC_PREFIX", "fromenv");
+        String[] args = {"--config", file.toString(), "--topic-prefix", "fromflag"};
+
+        DkvConfig config = new DkvConfig();
+        new CommandLine(new DkvMain(config)).setDefaultValueProvider(new EnvironmentAndFileDefaults(env, args)).parseArgs(args);
+
+        assertThat(config.topicPrefix).isEqualTo("fromflag");
+        assertThat(config.port).isEqualTo(9100);
+        assertThat(config.maxKeyBytes).isEqualTo(77);
+        assertThat(config.limits().maxPageSize()).isEqualTo(5);
+        assertThat(config.maxValueBytes).isEqualTo(1_048_576);
+        assertThat(config.applicationId()).isEqualTo("fromflag");
+        assertThat(config.bootstrapServers).isNull();
+    }
+
+    @Test
+    void defaultsAreTheSingleMachineSetUp() {
+        DkvConfig config = DkvConfig.defaults();
+        assertThat(config.port).isEqualTo(7861);
+        assertThat(config.bootstrapServers).isNull();
+        assertThat(config.dataDir).isEqualTo(Path.of("data"));
+    }
+}
