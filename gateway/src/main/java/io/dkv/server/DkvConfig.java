@@ -68,6 +68,10 @@ public final class DkvConfig {
     @Option(names = "--stream-threads", description = "Kafka Streams threads (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     public int streamThreads;
 
+    @Option(names = "--session-timeout-ms", description = "How long a silent (crashed) instance keeps its stores before another takes them over (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10000")
+    public long sessionTimeoutMs;
+
     @Option(names = "--dedupe-window-ms", description = "How long a DKV-Request-Id is remembered, so a retry is applied at most once (default: ${DEFAULT-VALUE}).",
             defaultValue = "600000")
     public long dedupeWindowMs;

@@ -106,7 +106,7 @@ public final class DkvServer implements AutoCloseable {
         progress("3/4", "starting Kafka Streams (state in " + dataDir.resolve("streams") + ")");
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
-                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), Map.of()), topics);
+                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, Map.of()), topics);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
         streamsMetrics.bindTo(registry);
         parts.push(streamsMetrics);

@@ -15,8 +15,9 @@ import java.util.Map;
  * @param pollMs how long the stream thread blocks waiting for commands (the hidden latency floor)
  * @param streamThreads stream threads in this instance
  * @param dedupeWindow how long a request id is remembered for retries
+ * @param sessionTimeoutMs how long a silent instance keeps its stores before they move to another
  * @param overrides further Streams properties, applied last
  */
 public record StreamsSettings(String bootstrapServers, String applicationId, Path stateDir, String applicationServer,
-        long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, Map<String, String> overrides) {
+        long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, long sessionTimeoutMs, Map<String, String> overrides) {
 }
