@@ -59,7 +59,7 @@ public final class DkvConfig {
     public long changeMinCompactionLagMs;
 
     @Option(names = "--commit-interval-ms", description = "Exactly-once commit interval; writes are acknowledged after their commit (default: ${DEFAULT-VALUE}).",
-            defaultValue = "0")
+            defaultValue = "5")
     public long commitIntervalMs;
 
     @Option(names = "--poll-ms", description = "How long the stream thread waits for commands per poll (default: ${DEFAULT-VALUE}).", defaultValue = "1")

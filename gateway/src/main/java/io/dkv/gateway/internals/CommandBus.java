@@ -9,6 +9,7 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,8 @@ public final class CommandBus implements AutoCloseable {
                 .description("Time from appending a command to reading its committed reply")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("dkv.command.pending", pending, Map::size);
+        new KafkaClientMetrics(producer).bindTo(registry);
+        new KafkaClientMetrics(consumer).bindTo(registry);
         this.replyThread = new Thread(this::readReplies, "dkv-reply-reader");
         this.replyThread.setDaemon(true);
         this.replyThread.start();

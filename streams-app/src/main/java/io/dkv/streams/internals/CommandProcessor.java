@@ -122,7 +122,8 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     }
 
     private void forwardReply(Reply reply, long timestamp) {
-        byte[] key = reply.getRequestId().getBytes(StandardCharsets.UTF_8);
+        // Keyed by store: one store's replies share a partition, so readers see them in commit order.
+        byte[] key = reply.getStore().getBytes(StandardCharsets.UTF_8);
         context.forward(new Record<>(key, DkvCodec.REPLY.encode(reply), timestamp, new RecordHeaders()), DkvTopology.REPLIES_SINK);
     }
 }

@@ -1,0 +1,161 @@
+package io.dkv.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Put and get throughput and latency of DKV over HTTP next to etcd 3.4 (its /v3 JSON gateway),
+ * driven the same way in the same run: closed-loop clients, 8-byte keys, fixed-size values.
+ * Prints a Markdown table (for docs/BENCHMARKS.md) and the DKV/etcd ratios.
+ */
+@Command(name = "kv-benchmark", mixinStandardHelpOptions = true)
+public final class KvBenchmark implements Callable<Integer> {
+    @Option(names = "--dkv", description = "DKV host:port", defaultValue = "localhost:7861")
+    String dkv;
+
+    @Option(names = "--etcd", description = "etcd host:port, or 'none'", defaultValue = "127.0.0.1:2379")
+    String etcd;
+
+    @Option(names = "--clients", split = ",", defaultValue = "1,16,64")
+    List<Integer> clients;
+
+    @Option(names = "--warmup-s", defaultValue = "3")
+    int warmupSeconds;
+
+    @Option(names = "--duration-s", defaultValue = "10")
+    int durationSeconds;
+
+    @Option(names = "--value-bytes", defaultValue = "256")
+    int valueBytes;
+
+    @Option(names = "--keys", defaultValue = "10000")
+    int keys;
+
+    @Option(names = "--store", defaultValue = "bench")
+    String store;
+
+    @Override
+    public Integer call() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            byte[] value = "v".repeat(valueBytes).getBytes(StandardCharsets.UTF_8);
+            Endpoint dkvEndpoint = Endpoint.parse(dkv);
+            vertx.createHttpClient().request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + store)
+                    .compose(r -> r.send()).await();
+            preload(vertx, dkvEndpoint, value);
+            List<ClosedLoopLoad.Result> results = new ArrayList<>();
+            for (int n : clients) {
+                results.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
+                if (!etcd.equals("none")) {
+                    results.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
+                }
+                results.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
+                if (!etcd.equals("none")) {
+                    results.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(Endpoint.parse(etcd), i, false)));
+                    results.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(Endpoint.parse(etcd), i, true)));
+                }
+            }
+            System.out.println();
+            System.out.println("| workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            results.forEach(r -> System.out.println(r.row()));
+            if (!etcd.equals("none")) {
+                System.out.println();
+                for (int n : clients) {
+                    System.out.printf("clients=%d: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f, get DKV/etcd(serializable) = %.2f%n", n,
+                            ratio(results, "DKV put", "etcd put", n), ratio(results, "DKV get", "etcd get (linearizable)", n),
+                            ratio(results, "DKV get", "etcd get (serializable)", n));
+                }
+            }
+            return 0;
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    /** Writes every key once to both systems, so gets always find their key. Not measured. */
+    private void preload(Vertx vertx, Endpoint dkvEndpoint, byte[] value) throws InterruptedException {
+        System.out.printf("preloading %d keys...%n", keys);
+        for (int i = 0; i < keys; i += 64) {
+            int from = i;
+            ClosedLoopLoad.Result r = ClosedLoopLoad.runCount(vertx, 64, Math.min(64, keys - from), n -> dkvPut(dkvEndpoint, from + n, value));
+            if (!etcd.equals("none")) {
+                ClosedLoopLoad.runCount(vertx, 64, Math.min(64, keys - from), n -> etcdPut(Endpoint.parse(etcd), from + n, value));
+            }
+            if (r.errors() > 0) {
+                throw new IllegalStateException("preload failed: " + r.errors() + " errors");
+            }
+        }
+    }
+
+    private ClosedLoopLoad.Result load(Vertx vertx, String name, int n, java.util.function.IntFunction<ClosedLoopLoad.Call> calls)
+            throws InterruptedException {
+        System.out.printf("%s with %d clients: %d s warm-up, %d s measured...%n", name, n, warmupSeconds, durationSeconds);
+        ClosedLoopLoad.Result result = ClosedLoopLoad.run(vertx, name, n, warmupSeconds * 1000L, durationSeconds * 1000L, calls);
+        System.out.println("  " + result.row());
+        return result;
+    }
+
+    private static double ratio(List<ClosedLoopLoad.Result> results, String a, String b, int n) {
+        return throughput(results, a, n) / throughput(results, b, n);
+    }
+
+    private static double throughput(List<ClosedLoopLoad.Result> results, String name, int n) {
+        return results.stream().filter(r -> r.name().equals(name) && r.clients() == n).findFirst().orElseThrow().throughput();
+    }
+
+    private String key(int i) {
+        return String.format("k%07d", i % keys);
+    }
+
+    private ClosedLoopLoad.Call dkvPut(Endpoint e, int i, byte[] value) {
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.PUT, "/v1/stores/" + store + "/kv/" + key(i)), Buffer.buffer(value));
+    }
+
+    private ClosedLoopLoad.Call dkvGet(Endpoint e, int i) {
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.GET, "/v1/stores/" + store + "/kv/" + key(i)), null);
+    }
+
+    private ClosedLoopLoad.Call etcdPut(Endpoint e, int i, byte[] value) {
+        JsonObject body = new JsonObject().put("key", b64(key(i).getBytes(StandardCharsets.UTF_8))).put("value", b64(value));
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.POST, "/v3/kv/put"), body.toBuffer());
+    }
+
+    private ClosedLoopLoad.Call etcdGet(Endpoint e, int i, boolean serializable) {
+        JsonObject body = new JsonObject().put("key", b64(key(i).getBytes(StandardCharsets.UTF_8)));
+        if (serializable) {
+            body.put("serializable", true);
+        }
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.POST, "/v3/kv/range"), body.toBuffer());
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private record Endpoint(String host, int port) {
+        static Endpoint parse(String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            return new Endpoint(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        }
+
+        RequestOptions options(HttpMethod method, String uri) {
+            return new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(uri).setTimeout(30_000);
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new KvBenchmark()).execute(args));
+    }
+}
