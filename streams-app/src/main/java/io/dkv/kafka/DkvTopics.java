@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code <prefix>.commands}: requests, keyed by store name; time-retained, not the source of truth.
- *   <li>{@code <prefix>.replies}: the outcome of every command, keyed by request id; time-retained.
+ *   <li>{@code <prefix>.replies}: the outcome of every command, keyed by store name; time-retained.
  *   <li>{@code <prefix>.store.<store>.changes}: the compacted change topic of one store, keyed by the
  *       user key; the store's source of truth for consumers outside DKV.
  * </ul>
