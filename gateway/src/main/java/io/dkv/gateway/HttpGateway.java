@@ -5,6 +5,7 @@ import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
+import io.dkv.gateway.watch.WatchHandlers;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -34,7 +35,7 @@ public final class HttpGateway {
     private final Buffer openApi;
     private HttpServer server;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, Readiness readiness,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, WatchHandlers watches, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits) {
         this.vertx = vertx;
         this.openApi = resource("/openapi.yaml");
@@ -51,6 +52,7 @@ public final class HttpGateway {
         route(HttpMethod.PUT, "/v1/stores/:store/kv/*", kv::put);
         route(HttpMethod.DELETE, "/v1/stores/:store/kv/*", kv::delete);
         route(HttpMethod.POST, "/v1/stores/:store/txn", kv::txn);
+        route(HttpMethod.GET, "/v1/stores/:store/watch", watches::sse);
 
         route(HttpMethod.GET, "/health", ctx -> Http.json(ctx, 200, new JsonObject().put("status", "UP")));
         route(HttpMethod.GET, "/ready", ctx -> Http.json(ctx, readiness.ready() ? 200 : 503, readiness.status()));

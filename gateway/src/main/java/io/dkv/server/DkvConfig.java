@@ -79,6 +79,14 @@ public final class DkvConfig {
     @Option(names = "--request-timeout-ms", description = "How long a request waits for its outcome (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
     public long requestTimeoutMs;
 
+    @Option(names = "--watch-progress-ms", description = "How often idle watches get a progress event with the current revision (default: ${DEFAULT-VALUE}).",
+            defaultValue = "5000")
+    public long watchProgressMs;
+
+    @Option(names = "--watch-queue-limit", description = "Events a watch may have waiting before it is cancelled as a slow consumer (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10000")
+    public int watchQueueLimit;
+
     @Option(names = "--max-key-bytes", description = "Longest key (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
     public int maxKeyBytes;
 

@@ -8,6 +8,9 @@ import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
+import io.dkv.gateway.watch.WatchHandlers;
+import io.dkv.gateway.watch.internals.ChangeFeed;
+import io.dkv.gateway.watch.internals.HistoryReader;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.EmbeddedKafkaBroker;
 import io.dkv.kafka.TopicManager;
@@ -125,7 +128,11 @@ public final class DkvServer implements AutoCloseable {
         ReadForwarder forwarder = new ReadForwarder(vertx, config.requestTimeoutMs);
         KvHandlers kv = new KvHandlers(vertx, bus, reader, owners, forwarder, config.limits(), timeout);
         StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores, new Readiness(vertx, node, admin), registry, config.limits());
+        ChangeFeed feed = new ChangeFeed(bootstrapServers, topics, config.watchProgressMs, registry);
+        parts.push(feed);
+        WatchHandlers watches = new WatchHandlers(vertx, bus, reader, owners, forwarder, feed,
+                new HistoryReader(bootstrapServers, topics), timeout, config.watchQueueLimit);
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, watches, new Readiness(vertx, node, admin), registry, config.limits());
         try {
             gateway.listen(config.host, port).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -37,9 +37,47 @@ public final class ReadForwarder {
 
     /** Sends the request of {@code ctx} (a GET) to {@code host} and writes its response to {@code ctx}. */
     public void forward(RoutingContext ctx, HostInfo host) {
+        RequestOptions options = options(ctx, host);
+        if (options == null) {
+            return;
+        }
+        options.setTimeout(timeoutMs);
+        client.request(options)
+                .compose(request -> request.send().compose(response -> response.body().map(body -> relay(ctx, response, body))))
+                .onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
+                        "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
+    }
+
+    /**
+     * Like {@link #forward} for a streaming response (a watch): relays the owner's response as it
+     * arrives, and closes the upstream request when the client goes away.
+     */
+    public void forwardStream(RoutingContext ctx, HostInfo host) {
+        RequestOptions options = options(ctx, host);
+        if (options == null) {
+            return;
+        }
+        options.setIdleTimeout(0);
+        client.request(options).compose(request -> {
+            ctx.response().closeHandler(v -> request.reset());
+            return request.send();
+        }).onSuccess(response -> {
+            ctx.response().setStatusCode(response.statusCode()).setChunked(true);
+            response.headers().forEach((name, value) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+                    ctx.response().headers().add(name, value);
+                }
+            });
+            response.pipeTo(ctx.response());
+        }).onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
+                "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
+    }
+
+    /** The request to send to the owner, or null (and {@code ctx} failed) if it was forwarded already. */
+    private static RequestOptions options(RoutingContext ctx, HostInfo host) {
         if (isForwarded(ctx)) {
             ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "stores are moving between DKV instances; retry shortly"));
-            return;
+            return null;
         }
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         ctx.request().headers().forEach((name, value) -> {
@@ -48,12 +86,8 @@ public final class ReadForwarder {
             }
         });
         headers.set(FORWARDED_HEADER, "1");
-        RequestOptions options = new RequestOptions().setMethod(ctx.request().method()).setHost(host.host())
-                .setPort(host.port()).setURI(ctx.request().uri()).setHeaders(headers).setTimeout(timeoutMs);
-        client.request(options)
-                .compose(request -> request.send().compose(response -> response.body().map(body -> relay(ctx, response, body))))
-                .onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
-                        "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
+        return new RequestOptions().setMethod(ctx.request().method()).setHost(host.host())
+                .setPort(host.port()).setURI(ctx.request().uri()).setHeaders(headers);
     }
 
     private static Future<Void> relay(RoutingContext ctx, HttpClientResponse response, Buffer body) {

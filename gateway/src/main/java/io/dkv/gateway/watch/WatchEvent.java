@@ -1,0 +1,27 @@
+package io.dkv.gateway.watch;
+
+import io.dkv.gateway.internals.Http;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One change of one key as a watcher sees it. {@code value} is null for a DELETE (a key that
+ * expired with its lease is a DELETE too). Events of one transaction share their revision.
+ */
+public record WatchEvent(Type type, byte[] key, byte[] value, long revision, long createRevision, long version, long lease) {
+
+    public enum Type { PUT, DELETE }
+
+    public JsonObject toJson() {
+        JsonObject json = new JsonObject();
+        Http.bytes(json, "key", key);
+        if (type == Type.PUT) {
+            Http.bytes(json, "value", value);
+            json.put("createRevision", createRevision).put("version", version);
+        }
+        json.put("revision", revision);
+        if (lease != 0) {
+            json.put("lease", Long.toString(lease));
+        }
+        return json;
+    }
+}

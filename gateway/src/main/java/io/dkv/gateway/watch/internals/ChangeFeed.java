@@ -1,0 +1,262 @@
+package io.dkv.gateway.watch.internals;
+
+import io.dkv.gateway.watch.WatchEvent;
+import io.dkv.kafka.DkvTopics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one Kafka consumer per gateway process that feeds every watch. It reads the change topics of
+ * the stores that have watchers ({@code read_committed}, assigned on demand, from the end), groups
+ * the records of one revision into a batch, and hands each watch the part of the batch in its scope,
+ * found through an index of exact keys and prefixes per store. It also tells idle watches how far
+ * it has read (progress).
+ *
+ * <p>All consumer work and index changes happen on the feed's own thread; other threads talk to it
+ * through a command queue. Thread-safe.
+ */
+public final class ChangeFeed implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
+
+    private final DkvTopics topics;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private final Map<String, StoreWatches> stores = new HashMap<>();
+    private final Map<String, PendingBatch> pendingBatches = new HashMap<>();
+    private final Map<String, Long> readRevisions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger watchCount = new AtomicInteger();
+    private final long progressIntervalMs;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long lastProgress = System.currentTimeMillis();
+
+    public ChangeFeed(String bootstrapServers, DkvTopics topics, long progressIntervalMs, MeterRegistry registry) {
+        this.topics = topics;
+        this.progressIntervalMs = progressIntervalMs;
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed");
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        new KafkaClientMetrics(consumer).bindTo(registry);
+        registry.gauge("dkv.watch.active", watchCount);
+        this.thread = new Thread(this::run, "dkv-watch-feed");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** The watches of one store, indexed by exact key and by prefix. */
+    private static final class StoreWatches {
+        final Map<ByteBuffer, List<Watch>> exact = new HashMap<>();
+        final Map<ByteBuffer, List<Watch>> prefixes = new HashMap<>();
+        int maxPrefixLength;
+        int size;
+    }
+
+    private record PendingBatch(long revision, int size, List<ConsumerRecord<byte[], byte[]>> records) {
+    }
+
+    /**
+     * Adds the watch to the index. Completes, with the change topic offset from which the watch
+     * receives every record, once every change committed from now on will reach it; the records
+     * before that offset are committed, so any state read afterwards already contains them.
+     */
+    public CompletableFuture<Long> register(Watch watch) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        watch.onClose(() -> commands.add(() -> remove(watch)));
+        commands.add(() -> {
+            try {
+                done.complete(add(watch));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** The newest revision of the store the feed has handed to watches, or -1 if none since it started reading it. */
+    public long readRevision(String store) {
+        return readRevisions.getOrDefault(store, -1L);
+    }
+
+    private long add(Watch watch) {
+        String store = watch.scope().store();
+        StoreWatches index = stores.get(store);
+        TopicPartition partition = new TopicPartition(topics.changes(store), 0);
+        if (index == null) {
+            List<TopicPartition> before = new ArrayList<>(consumer.assignment());
+            List<TopicPartition> assignment = new ArrayList<>(before);
+            assignment.add(partition);
+            consumer.assign(assignment);
+            consumer.seekToEnd(List.of(partition));
+            try {
+                consumer.position(partition, Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                consumer.assign(before);
+                throw e;
+            }
+            index = new StoreWatches();
+            stores.put(store, index);
+        }
+        ByteBuffer key = ByteBuffer.wrap(watch.scope().key());
+        (watch.scope().prefix() ? index.prefixes : index.exact).computeIfAbsent(key, k -> new ArrayList<>()).add(watch);
+        if (watch.scope().prefix()) {
+            index.maxPrefixLength = Math.max(index.maxPrefixLength, watch.scope().key().length);
+        }
+        index.size++;
+        watchCount.incrementAndGet();
+        PendingBatch pending = pendingBatches.get(store);
+        // A batch partly read belongs to the watches that saw its start; the new one gets it from history.
+        return pending == null ? consumer.position(partition) : pending.records().get(0).offset();
+    }
+
+    private void remove(Watch watch) {
+        String store = watch.scope().store();
+        StoreWatches index = stores.get(store);
+        if (index == null) {
+            return;
+        }
+        Map<ByteBuffer, List<Watch>> map = watch.scope().prefix() ? index.prefixes : index.exact;
+        ByteBuffer key = ByteBuffer.wrap(watch.scope().key());
+        List<Watch> list = map.get(key);
+        if (list == null || !list.remove(watch)) {
+            return;
+        }
+        if (list.isEmpty()) {
+            map.remove(key);
+        }
+        index.size--;
+        watchCount.decrementAndGet();
+        if (index.size == 0) {
+            stores.remove(store);
+            pendingBatches.remove(store);
+            readRevisions.remove(store);
+            TopicPartition partition = new TopicPartition(topics.changes(store), 0);
+            List<TopicPartition> assignment = new ArrayList<>(consumer.assignment());
+            assignment.remove(partition);
+            consumer.assign(assignment);
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                Runnable command;
+                while ((command = commands.poll()) != null) {
+                    command.run();
+                }
+                if (consumer.assignment().isEmpty()) {
+                    Runnable next = commands.poll(progressIntervalMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        commands.add(next);
+                    }
+                    continue;
+                }
+                try {
+                    // Short polls: registrations wait for the next loop (a wakeup could hit them mid-call instead).
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                        accept(record);
+                    }
+                } catch (WakeupException e) {
+                    if (!running) {
+                        break;
+                    }
+                }
+                maybeSendProgress();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("The watch feed stopped; watches receive no more events until restart", e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> record) {
+        String store = ChangeRecords.store(record);
+        if (store == null || !stores.containsKey(store)) {
+            return;
+        }
+        long revision = ChangeRecords.revision(record);
+        int size = ChangeRecords.batchSize(record);
+        PendingBatch pending = pendingBatches.get(store);
+        if (pending == null || pending.revision() != revision) {
+            pending = new PendingBatch(revision, size, new ArrayList<>(size));
+            pendingBatches.put(store, pending);
+        }
+        pending.records().add(record);
+        if (pending.records().size() >= pending.size()) {
+            pendingBatches.remove(store);
+            dispatch(store, pending);
+            readRevisions.put(store, revision);
+        }
+    }
+
+    private void dispatch(String store, PendingBatch batch) {
+        StoreWatches index = stores.get(store);
+        Map<Watch, List<WatchEvent>> byWatch = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : batch.records()) {
+            WatchEvent event = ChangeRecords.event(record);
+            byte[] key = event.key();
+            List<Watch> exact = index.exact.get(ByteBuffer.wrap(key));
+            if (exact != null) {
+                exact.forEach(w -> byWatch.computeIfAbsent(w, x -> new ArrayList<>()).add(event));
+            }
+            int longest = Math.min(key.length, index.maxPrefixLength);
+            for (int length = 0; length <= longest && !index.prefixes.isEmpty(); length++) {
+                List<Watch> matching = index.prefixes.get(ByteBuffer.wrap(key, 0, length));
+                if (matching != null) {
+                    matching.forEach(w -> byWatch.computeIfAbsent(w, x -> new ArrayList<>()).add(event));
+                }
+            }
+        }
+        byWatch.forEach(Watch::offer);
+    }
+
+    private void maybeSendProgress() {
+        long now = System.currentTimeMillis();
+        if (now - lastProgress < progressIntervalMs) {
+            return;
+        }
+        lastProgress = now;
+        stores.forEach((store, index) -> {
+            long revision = readRevision(store);
+            index.exact.values().forEach(list -> list.forEach(w -> w.progress(revision)));
+            index.prefixes.values().forEach(list -> list.forEach(w -> w.progress(revision)));
+        });
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

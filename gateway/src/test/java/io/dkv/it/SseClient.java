@@ -1,0 +1,143 @@
+package io.dkv.it;
+
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A real Server-Sent Events client for watch tests: reads messages on its own thread into a queue. */
+final class SseClient implements AutoCloseable {
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    record Message(String id, String event, JsonObject data) {
+        long revision() {
+            return data.getLong(data.containsKey("revision") ? "revision" : "modRevision");
+        }
+
+        String key() {
+            return data.getString("key");
+        }
+    }
+
+    private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+    private final InputStream body;
+    private final int status;
+    private volatile boolean ended;
+
+    private SseClient(HttpResponse<InputStream> response) {
+        this.status = response.statusCode();
+        this.body = response.body();
+        Thread reader = new Thread(this::read, "sse-client");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static SseClient open(int port, String pathAndQuery, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return new SseClient(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    int status() {
+        return status;
+    }
+
+    private void read() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            String id = null;
+            String event = null;
+            StringBuilder data = new StringBuilder();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (event != null) {
+                        messages.add(new Message(id, event, data.length() == 0 ? new JsonObject() : new JsonObject(data.toString())));
+                    }
+                    id = null;
+                    event = null;
+                    data.setLength(0);
+                } else if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data.append(line.substring(6));
+                }
+            }
+        } catch (IOException e) {
+            // closed by the test
+        } finally {
+            ended = true;
+        }
+    }
+
+    /** The next message, waiting up to the timeout; fails the test if none comes. */
+    Message next(Duration timeout) throws InterruptedException {
+        Message message = messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (message == null) {
+            throw new AssertionError("no SSE message within " + timeout + (ended ? " (stream ended)" : ""));
+        }
+        return message;
+    }
+
+    /** The next message that is not a progress message. */
+    Message nextChange(Duration timeout) throws InterruptedException {
+        Message message;
+        do {
+            message = next(timeout);
+        } while (message.event().equals("progress"));
+        return message;
+    }
+
+    /** Messages up to and including the first whose event is {@code event}. */
+    List<Message> until(String event, Duration timeout) throws InterruptedException {
+        List<Message> out = new ArrayList<>();
+        Message message;
+        do {
+            message = next(timeout);
+            out.add(message);
+        } while (!message.event().equals(event));
+        return out;
+    }
+
+    /** Whatever has arrived so far, without waiting. */
+    List<Message> drain() {
+        List<Message> out = new ArrayList<>();
+        messages.drainTo(out);
+        return out;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    @Override
+    public void close() {
+        try {
+            body.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+}
