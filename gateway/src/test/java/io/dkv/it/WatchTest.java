@@ -92,6 +92,8 @@ class WatchTest {
             SseClient.Message second = watch.nextChange(WAIT);
             assertThat(List.of(first.key(), second.key())).containsExactly("tx:1", "tx:2");
             assertThat(List.of(first.revision(), second.revision())).containsOnly(revision);
+            assertThat(first.id()).isNull();
+            assertThat(second.id()).isEqualTo(Long.toString(revision));
         }
     }
 

@@ -10,9 +10,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  * {@code ByteArrayDeserializer} or {@code StringDeserializer}).
  *
  * <p>A PUT record's value is a single-object-encoded {@link ChangeEvent}. A DELETE is a tombstone
- * (null value, so compaction can drop the key); given its headers, this deserializer turns it into
- * a {@code ChangeEvent} of type DELETE with the revision from {@link ChangeHeaders#REVISION}.
- * Without headers a tombstone deserializes to null. Thread-safe.
+ * (null value, so compaction can drop the key). {@code KafkaConsumer} hands tombstones over with a
+ * null value without calling any deserializer; turn one into a {@code ChangeEvent} of type DELETE
+ * with {@link #fromTombstone(Headers)}, which reads {@link ChangeHeaders#REVISION} and
+ * {@link ChangeHeaders#LEASE}. Callers that do pass null with headers get the same. Thread-safe.
  *
  * @throws SerializationException for bytes that are not a change event
  */
@@ -28,7 +29,12 @@ public class ChangeEventDeserializer implements Deserializer<ChangeEvent> {
         if (data != null) {
             return decode(data);
         }
-        String revision = headers == null ? null : ChangeHeaders.get(headers, ChangeHeaders.REVISION);
+        return headers == null ? null : fromTombstone(headers);
+    }
+
+    /** The DELETE event a tombstone stands for, from its headers; null if they are not DKV's. */
+    public static ChangeEvent fromTombstone(Headers headers) {
+        String revision = ChangeHeaders.get(headers, ChangeHeaders.REVISION);
         if (revision == null) {
             return null;
         }

@@ -37,8 +37,8 @@ import java.util.TreeMap;
  *       the oldest resumable revision if that history is gone;
  *   <li>neither: a {@code progress} message with the current revision R, then every change after R.
  * </ul>
- * Changes arrive as {@code put} / {@code delete} messages whose SSE id is their revision, in
- * revision order, each transaction's changes together; idle watches get {@code progress}; a watch
+ * Changes arrive as {@code put} / {@code delete} messages in revision order, each transaction's
+ * changes together, the last message of each transaction with its revision as SSE id; idle watches get {@code progress}; a watch
  * that cannot keep up gets {@code cancelled} with reason {@code slow-consumer} and its resume revision.
  */
 public final class WatchHandlers {
@@ -281,10 +281,16 @@ public final class WatchHandlers {
             }
         }
 
+        /**
+         * Only the last message of a transaction carries the SSE id, so Last-Event-ID moves at
+         * transaction boundaries: a client cut off mid-transaction resumes with the whole transaction.
+         */
         @Override
         public void events(List<WatchEvent> batch) {
-            for (WatchEvent event : batch) {
-                write(Long.toString(event.revision()), event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson());
+            for (int i = 0; i < batch.size(); i++) {
+                WatchEvent event = batch.get(i);
+                write(i == batch.size() - 1 ? Long.toString(event.revision()) : null,
+                        event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson());
             }
         }
 
