@@ -5,7 +5,8 @@ import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
-import io.dkv.gateway.watch.WatchHandlers;
+import io.dkv.gateway.watch.SseWatchHandler;
+import io.dkv.gateway.watch.WebSocketWatchHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -35,13 +36,16 @@ public final class HttpGateway {
     private final Buffer openApi;
     private HttpServer server;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, WatchHandlers watches, Readiness readiness,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, SseWatchHandler sseWatch,
+            WebSocketWatchHandler webSocketWatch, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits) {
         this.vertx = vertx;
         this.openApi = resource("/openapi.yaml");
         this.router = Router.router(vertx);
         router.route().handler(new HttpMetrics(registry));
-        router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
+        // Only writes have bodies; a GET must stay unread so /ws can upgrade it to a WebSocket.
+        router.route("/v1/*").method(HttpMethod.PUT).method(HttpMethod.POST)
+                .handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
 
         route(HttpMethod.GET, "/v1/stores", stores::list);
         route(HttpMethod.PUT, "/v1/stores/:store", stores::create);
@@ -52,7 +56,8 @@ public final class HttpGateway {
         route(HttpMethod.PUT, "/v1/stores/:store/kv/*", kv::put);
         route(HttpMethod.DELETE, "/v1/stores/:store/kv/*", kv::delete);
         route(HttpMethod.POST, "/v1/stores/:store/txn", kv::txn);
-        route(HttpMethod.GET, "/v1/stores/:store/watch", watches::sse);
+        route(HttpMethod.GET, "/v1/stores/:store/watch", sseWatch);
+        route(HttpMethod.GET, "/v1/stores/:store/ws", webSocketWatch);
 
         route(HttpMethod.GET, "/health", ctx -> Http.json(ctx, 200, new JsonObject().put("status", "UP")));
         route(HttpMethod.GET, "/ready", ctx -> Http.json(ctx, readiness.ready() ? 200 : 503, readiness.status()));

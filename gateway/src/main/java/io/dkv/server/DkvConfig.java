@@ -87,6 +87,10 @@ public final class DkvConfig {
             defaultValue = "10000")
     public int watchQueueLimit;
 
+    @Option(names = "--max-watches-per-connection", description = "Most watches one WebSocket connection may hold (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10000")
+    public int maxWatchesPerConnection;
+
     @Option(names = "--max-key-bytes", description = "Longest key (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
     public int maxKeyBytes;
 

@@ -8,7 +8,9 @@ import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
-import io.dkv.gateway.watch.WatchHandlers;
+import io.dkv.gateway.watch.SseWatchHandler;
+import io.dkv.gateway.watch.WebSocketWatchHandler;
+import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.gateway.watch.internals.ChangeFeed;
 import io.dkv.gateway.watch.internals.HistoryReader;
 import io.dkv.kafka.DkvTopics;
@@ -130,9 +132,12 @@ public final class DkvServer implements AutoCloseable {
         StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
         ChangeFeed feed = new ChangeFeed(bootstrapServers, topics, config.watchProgressMs, registry);
         parts.push(feed);
-        WatchHandlers watches = new WatchHandlers(vertx, bus, reader, owners, forwarder, feed,
-                new HistoryReader(bootstrapServers, topics), timeout, config.watchQueueLimit);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores, watches, new Readiness(vertx, node, admin), registry, config.limits());
+        WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(bootstrapServers, topics),
+                timeout, config.watchQueueLimit);
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores,
+                new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
+                new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection),
+                new Readiness(vertx, node, admin), registry, config.limits());
         try {
             gateway.listen(config.host, port).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -1,0 +1,170 @@
+package io.dkv.gateway.watch;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.watch.internals.WatchSink;
+import io.dkv.gateway.watch.internals.WatchStarter;
+import io.dkv.schemas.KeyValue;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * GET /v1/stores/{store}/watch: a watch as Server-Sent Events, for one key ({@code ?key=}) or a
+ * prefix ({@code ?prefix=}), usable from {@code curl -N} and browsers' EventSource. Three ways to start:
+ * <ul>
+ *   <li>{@code snapshot=true}: {@code snapshot} messages with the scope's state at revision R, one
+ *       {@code snapshot-end} carrying R, then every change after R;
+ *   <li>{@code fromRevision=r} (inclusive) or the {@code Last-Event-ID} header (the last revision
+ *       the client has): the history after it, then live changes; a {@code compacted} message with
+ *       the oldest resumable revision if that history is gone;
+ *   <li>neither: a {@code progress} message with the current revision R, then every change after R.
+ * </ul>
+ * Changes arrive as {@code put} / {@code delete} messages in revision order, each transaction's
+ * changes together; the last message of a transaction carries its revision as SSE id, so
+ * Last-Event-ID only moves at transaction boundaries and a client cut off mid-transaction gets the
+ * whole transaction again. Idle watches get {@code progress}; a watch that cannot keep up gets
+ * {@code cancelled} (reason {@code slow-consumer}, {@code resumeRevision}). A snapshot needs the
+ * owner's state, so such a watch is relayed from the owning instance.
+ */
+public final class SseWatchHandler implements Handler<RoutingContext> {
+    private final WatchStarter starter;
+    private final Owners owners;
+    private final ReadForwarder forwarder;
+    private final int maxKeyBytes;
+
+    public SseWatchHandler(WatchStarter starter, Owners owners, ReadForwarder forwarder, int maxKeyBytes) {
+        this.starter = starter;
+        this.owners = owners;
+        this.forwarder = forwarder;
+        this.maxKeyBytes = maxKeyBytes;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        if (Boolean.parseBoolean(ctx.request().getParam("prevValue"))) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "prevValue=true is not supported yet; keep the previous value from your own last event");
+        }
+        WatchRequest request = WatchRequest.of(store, ctx.request().getParam("key"), ctx.request().getParam("prefix"),
+                Boolean.parseBoolean(ctx.request().getParam("snapshot")), ctx.request().getParam("fromRevision"),
+                ctx.request().getHeader("Last-Event-ID"), maxKeyBytes);
+        int partition = -1;
+        if (request.snapshot()) {
+            Owners.Owner owner = owners.ownerOf(store);
+            if (owner instanceof Owners.Remote remote) {
+                forwarder.forwardStream(ctx, remote.host());
+                return;
+            }
+            if (!(owner instanceof Owners.Local local)) {
+                throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now; retry shortly");
+            }
+            partition = local.partition();
+        }
+        SseSink sink = new SseSink(ctx.response());
+        WatchStarter.Started started = starter.start(request, sink, partition);
+        ctx.response().closeHandler(v -> started.watch().close());
+        started.ready().onFailure(e -> {
+            if (!sink.opened()) {
+                ctx.fail(e);
+            } else {
+                sink.cancelled("error: " + e.getMessage(), started.watch().deliveredRevision());
+            }
+        });
+    }
+
+    /** Writes watch messages as Server-Sent Events; used on the request's context only. */
+    private static final class SseSink implements WatchSink {
+        private final HttpServerResponse response;
+        private boolean opened;
+
+        SseSink(HttpServerResponse response) {
+            this.response = response;
+        }
+
+        @Override
+        public void open() {
+            opened = true;
+            response.setStatusCode(200).setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream")
+                    .putHeader("Cache-Control", "no-cache")
+                    .putHeader("X-Accel-Buffering", "no");
+            response.write(": dkv watch\n\n");
+        }
+
+        @Override
+        public boolean opened() {
+            return opened;
+        }
+
+        @Override
+        public void snapshot(byte[] key, KeyValue entry) {
+            write(null, "snapshot", Http.entry(key, entry));
+        }
+
+        @Override
+        public void snapshotEnd(long revision) {
+            write(null, "snapshot-end", new JsonObject().put("revision", revision));
+        }
+
+        @Override
+        public void compacted(long oldestRevision) {
+            write(null, "compacted", new JsonObject().put("revision", oldestRevision).put("message",
+                    "the history needed to resume is gone; watch again with snapshot=true, or from revision " + oldestRevision));
+        }
+
+        @Override
+        public void events(List<WatchEvent> batch) {
+            for (int i = 0; i < batch.size(); i++) {
+                WatchEvent event = batch.get(i);
+                write(i == batch.size() - 1 ? Long.toString(event.revision()) : null,
+                        event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson());
+            }
+        }
+
+        @Override
+        public void progress(long revision) {
+            write(null, "progress", new JsonObject().put("revision", revision));
+        }
+
+        @Override
+        public void cancelled(String reason, long resumeRevision) {
+            write(null, "cancelled", new JsonObject().put("reason", reason).put("resumeRevision", resumeRevision));
+            end();
+        }
+
+        @Override
+        public void end() {
+            if (!response.ended() && !response.closed()) {
+                response.end();
+            }
+        }
+
+        @Override
+        public boolean writeQueueFull() {
+            return response.writeQueueFull();
+        }
+
+        @Override
+        public void drainHandler(Runnable onDrain) {
+            response.drainHandler(v -> onDrain.run());
+        }
+
+        private void write(String id, String event, JsonObject data) {
+            if (response.ended() || response.closed()) {
+                return;
+            }
+            StringBuilder message = new StringBuilder(64);
+            if (id != null) {
+                message.append("id: ").append(id).append('\n');
+            }
+            message.append("event: ").append(event).append('\n').append("data: ").append(data.encode()).append("\n\n");
+            response.write(message.toString());
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.dkv.gateway.watch;
+
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.watch.internals.Watch;
+import io.dkv.gateway.watch.internals.WatchSink;
+import io.dkv.gateway.watch.internals.WatchStarter;
+import io.dkv.schemas.KeyValue;
+import io.vertx.core.Handler;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GET /v1/stores/{store}/ws: many watches of one store over one WebSocket. The client sends JSON
+ * text frames {@code {"type":"watch","id":"w1","key"|"prefix":"…","snapshot":true,"fromRevision":n}}
+ * and {@code {"type":"cancel","id":"w1"}}; the server answers with frames that carry the watch id:
+ * {@code created}, {@code snapshot}, {@code snapshot-end}, {@code events} (one frame per transaction:
+ * {@code revision} and its {@code events}), {@code progress}, {@code compacted}, {@code cancelled}
+ * and {@code error} ({@code code}, {@code message}). Semantics are those of the SSE watch. Closing
+ * the socket ends every watch on it.
+ */
+public final class WebSocketWatchHandler implements Handler<RoutingContext> {
+    private final WatchStarter starter;
+    private final Owners owners;
+    private final int maxKeyBytes;
+    private final int maxWatchesPerConnection;
+
+    public WebSocketWatchHandler(WatchStarter starter, Owners owners, int maxKeyBytes, int maxWatchesPerConnection) {
+        this.starter = starter;
+        this.owners = owners;
+        this.maxKeyBytes = maxKeyBytes;
+        this.maxWatchesPerConnection = maxWatchesPerConnection;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        ctx.request().toWebSocket().onSuccess(ws -> new Connection(store, ws)).onFailure(ctx::fail);
+    }
+
+    /** One socket and its watches; used on the socket's context only. */
+    private final class Connection {
+        private final String store;
+        private final ServerWebSocket ws;
+        private final Map<String, Watch> watches = new HashMap<>();
+        private final List<Runnable> onDrain = new ArrayList<>();
+
+        Connection(String store, ServerWebSocket ws) {
+            this.store = store;
+            this.ws = ws;
+            ws.textMessageHandler(this::onMessage);
+            ws.closeHandler(v -> {
+                watches.values().forEach(Watch::close);
+                watches.clear();
+            });
+            ws.drainHandler(v -> {
+                List<Runnable> waiting = new ArrayList<>(onDrain);
+                onDrain.clear();
+                waiting.forEach(Runnable::run);
+            });
+        }
+
+        private void onMessage(String text) {
+            JsonObject message;
+            try {
+                message = new JsonObject(text);
+            } catch (DecodeException e) {
+                send(new JsonObject().put("type", "error").put("code", ErrorCode.INVALID_JSON.name())
+                        .put("message", "frames are JSON objects: " + e.getMessage()));
+                return;
+            }
+            String id = message.getValue("id") instanceof String s ? s : null;
+            try {
+                if (id == null || id.isEmpty()) {
+                    throw new ApiException(ErrorCode.INVALID_REQUEST, "every frame needs a string id naming the watch");
+                }
+                switch (String.valueOf(message.getValue("type"))) {
+                    case "watch" -> watch(id, message);
+                    case "cancel" -> cancel(id);
+                    default -> throw new ApiException(ErrorCode.INVALID_REQUEST, "type is watch or cancel");
+                }
+            } catch (ApiException e) {
+                send(e.body().put("type", "error").put("id", id));
+            }
+        }
+
+        private void watch(String id, JsonObject message) {
+            if (watches.containsKey(id)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "watch " + id + " exists already on this connection");
+            }
+            if (watches.size() >= maxWatchesPerConnection) {
+                throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "at most " + maxWatchesPerConnection + " watches per connection");
+            }
+            Object from = message.getValue("fromRevision");
+            WatchRequest request = WatchRequest.of(store, string(message, "key"), string(message, "prefix"),
+                    Boolean.TRUE.equals(message.getValue("snapshot")), from == null ? null : String.valueOf(from), null, maxKeyBytes);
+            int partition = -1;
+            if (request.snapshot()) {
+                Owners.Owner owner = owners.ownerOf(store);
+                if (!(owner instanceof Owners.Local local)) {
+                    String where = owner instanceof Owners.Remote remote ? remote.host().host() + ":" + remote.host().port() : "no instance yet";
+                    throw new ApiException(ErrorCode.UNAVAILABLE, "a snapshot of store " + store
+                            + " is read where the store lives (" + where + "); connect there, or watch without snapshot");
+                }
+                partition = local.partition();
+            }
+            WsSink sink = new WsSink(id);
+            WatchStarter.Started started = starter.start(request, sink, partition);
+            watches.put(id, started.watch());
+            started.ready().onFailure(e -> {
+                watches.remove(id);
+                ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
+                send(error.body().put("type", "error").put("id", id));
+            });
+        }
+
+        private void cancel(String id) {
+            Watch watch = watches.remove(id);
+            if (watch == null) {
+                throw new ApiException(ErrorCode.NOT_FOUND, "no watch " + id + " on this connection");
+            }
+            watch.close();
+            send(new JsonObject().put("type", "cancelled").put("id", id).put("reason", "client")
+                    .put("resumeRevision", watch.deliveredRevision()));
+        }
+
+        private static String string(JsonObject message, String field) {
+            Object value = message.getValue(field);
+            if (value != null && !(value instanceof String)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, field + " must be a string");
+            }
+            return (String) value;
+        }
+
+        private void send(JsonObject frame) {
+            if (!ws.isClosed()) {
+                ws.writeTextMessage(frame.encode());
+            }
+        }
+
+        /** One watch's messages as frames tagged with its id. */
+        private final class WsSink implements WatchSink {
+            private final String id;
+            private boolean opened;
+
+            WsSink(String id) {
+                this.id = id;
+            }
+
+            private JsonObject frame(String type) {
+                return new JsonObject().put("type", type).put("id", id);
+            }
+
+            @Override
+            public void open() {
+                opened = true;
+                send(frame("created"));
+            }
+
+            @Override
+            public boolean opened() {
+                return opened;
+            }
+
+            @Override
+            public void snapshot(byte[] key, KeyValue entry) {
+                send(frame("snapshot").mergeIn(Http.entry(key, entry)));
+            }
+
+            @Override
+            public void snapshotEnd(long revision) {
+                send(frame("snapshot-end").put("revision", revision));
+            }
+
+            @Override
+            public void compacted(long oldestRevision) {
+                send(frame("compacted").put("revision", oldestRevision));
+            }
+
+            @Override
+            public void end() {
+                watches.remove(id);
+            }
+
+            @Override
+            public void events(List<WatchEvent> batch) {
+                JsonArray events = new JsonArray();
+                batch.forEach(e -> events.add(e.toJson().put("type", e.type() == WatchEvent.Type.PUT ? "put" : "delete")));
+                send(frame("events").put("revision", batch.get(0).revision()).put("events", events));
+            }
+
+            @Override
+            public void progress(long revision) {
+                send(frame("progress").put("revision", revision));
+            }
+
+            @Override
+            public void cancelled(String reason, long resumeRevision) {
+                send(frame("cancelled").put("reason", reason).put("resumeRevision", resumeRevision));
+                end();
+            }
+
+            @Override
+            public boolean writeQueueFull() {
+                return ws.writeQueueFull();
+            }
+
+            @Override
+            public void drainHandler(Runnable onDrained) {
+                onDrain.add(onDrained);
+            }
+        }
+    }
+}
