@@ -141,6 +141,27 @@ class WatchTest {
     }
 
     @Test
+    void prevValueCarriesTheValueBeforeEachChangeWhenAskedFor() throws Exception {
+        try (SseClient watch = SseClient.open(server.port(), "/v1/stores/w/watch?key=pv&prevValue=true");
+                SseClient plain = SseClient.open(server.port(), "/v1/stores/w/watch?key=pv")) {
+            watch.next(WAIT);
+            plain.next(WAIT);
+            http.put("/v1/stores/w/kv/pv", "one");
+            http.put("/v1/stores/w/kv/pv", "two");
+            http.delete("/v1/stores/w/kv/pv");
+            SseClient.Message created = watch.nextChange(WAIT);
+            SseClient.Message updated = watch.nextChange(WAIT);
+            SseClient.Message deleted = watch.nextChange(WAIT);
+            assertThat(created.data().containsKey("prevValue")).isFalse();
+            assertThat(updated.data().getString("prevValue")).isEqualTo("one");
+            assertThat(deleted.event()).isEqualTo("delete");
+            assertThat(deleted.data().getString("prevValue")).isEqualTo("two");
+            plain.nextChange(WAIT);
+            assertThat(plain.nextChange(WAIT).data().containsKey("prevValue")).isFalse();
+        }
+    }
+
+    @Test
     void badWatchRequestsAreRejected() {
         assertThat(http.get("/v1/stores/w/watch").code()).isEqualTo("INVALID_REQUEST");
         assertThat(http.get("/v1/stores/w/watch?key=a&prefix=b").code()).isEqualTo("INVALID_REQUEST");

@@ -7,7 +7,8 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Names of the headers on every change-topic record. They repeat the metadata of the value so
  * that tombstones (deletes, whose value is null for compaction) still say what happened.
- * All values are UTF-8 decimal strings or words, so any consumer (kcat, Connect) can read them.
+ * All values but {@link #PREV_VALUE} are UTF-8 decimal strings or words, so any consumer (kcat,
+ * Connect) can read them.
  */
 public final class ChangeHeaders {
     /** {@code PUT} or {@code DELETE}. */
@@ -22,6 +23,8 @@ public final class ChangeHeaders {
     public static final String BATCH_SIZE = "dkv.batch.size";
     /** 0-based position of this record among those sharing its revision. */
     public static final String BATCH_INDEX = "dkv.batch.index";
+    /** On a DELETE: the raw bytes of the value that was deleted (a PUT carries its previous value in the record). */
+    public static final String PREV_VALUE = "dkv.prev.value";
 
     private ChangeHeaders() {
     }

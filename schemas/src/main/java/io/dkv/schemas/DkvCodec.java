@@ -1,6 +1,7 @@
 package io.dkv.schemas;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -27,6 +28,7 @@ public final class DkvCodec<T extends SpecificRecord> {
     static final List<Schema> SCHEMAS = List.of(
             Command.getClassSchema(),
             Reply.getClassSchema(),
+            history("ChangeEvent-1.avsc"),
             ChangeEvent.getClassSchema(),
             KeyValue.getClassSchema(),
             StoreMeta.getClassSchema(),
@@ -44,6 +46,14 @@ public final class DkvCodec<T extends SpecificRecord> {
     public static final DkvCodec<KeyValue> KEY_VALUE = new DkvCodec<>(KeyValue.getClassSchema());
     public static final DkvCodec<StoreMeta> STORE_META = new DkvCodec<>(StoreMeta.getClassSchema());
     public static final DkvCodec<ProcessedRequest> PROCESSED_REQUEST = new DkvCodec<>(ProcessedRequest.getClassSchema());
+
+    private static Schema history(String name) {
+        try (InputStream in = DkvCodec.class.getResourceAsStream("history/" + name)) {
+            return new Schema.Parser().parse(in);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("schema history " + name + " is missing from the schemas jar", e);
+        }
+    }
 
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;

@@ -41,6 +41,25 @@ class ChangeEventDeserializerTest {
     }
 
     @Test
+    void recordsWrittenWithTheFirstChangeEventSchemaStillDecode() throws Exception {
+        org.apache.avro.Schema v1 = DkvCodec.SCHEMAS.get(2);
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v1);
+        old.put("type", new org.apache.avro.generic.GenericData.EnumSymbol(v1.getField("type").schema(), "PUT"));
+        old.put("value", ByteBuffer.wrap(new byte[] {1}));
+        old.put("revision", 4L);
+        old.put("createRevision", 4L);
+        old.put("version", 1L);
+        old.put("lease", 0L);
+        byte[] bytes = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v1).encode(old).array();
+
+        ChangeEvent event = deserializer.deserialize("t", bytes);
+
+        assertThat(event.getRevision()).isEqualTo(4);
+        assertThat(event.getPrevValue()).isNull();
+    }
+
+    @Test
     void foreignBytesAreASerializationError() {
         assertThatThrownBy(() -> deserializer.deserialize("t", new byte[] {1, 2, 3}))
                 .isInstanceOf(SerializationException.class);

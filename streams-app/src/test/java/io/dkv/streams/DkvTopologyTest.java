@@ -75,6 +75,8 @@ class DkvTopologyTest {
         assertThat(utf8(changes.get(1).value().getValue())).isEqualTo("2");
         assertThat(ChangeHeaders.get(changes.get(1).headers(), ChangeHeaders.TYPE)).isEqualTo("PUT");
         assertThat(ChangeHeaders.get(changes.get(1).headers(), ChangeHeaders.REVISION)).isEqualTo("2");
+        assertThat(changes.get(0).value().getPrevValue()).isNull();
+        assertThat(utf8(changes.get(1).value().getPrevValue())).isEqualTo("1");
     }
 
     @Test
@@ -93,6 +95,7 @@ class DkvTopologyTest {
         assertThat(changes).hasSize(2);
         assertThat(changes.get(1).value().getType()).isEqualTo(ChangeType.DELETE);
         assertThat(changes.get(1).value().getRevision()).isEqualTo(2);
+        assertThat(changes.get(1).headers().lastHeader(ChangeHeaders.PREV_VALUE).value()).isEqualTo("1".getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

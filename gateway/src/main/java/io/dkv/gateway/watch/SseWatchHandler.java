@@ -25,6 +25,7 @@ import java.util.List;
  *       the oldest resumable revision if that history is gone;
  *   <li>neither: a {@code progress} message with the current revision R, then every change after R.
  * </ul>
+ * {@code prevValue=true} adds each change's previous value ({@code prevValue}) to put and delete messages.
  * Changes arrive as {@code put} / {@code delete} messages in revision order, each transaction's
  * changes together; the last message of a transaction carries its revision as SSE id, so
  * Last-Event-ID only moves at transaction boundaries and a client cut off mid-transaction gets the
@@ -48,12 +49,9 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         String store = Http.store(ctx);
-        if (Boolean.parseBoolean(ctx.request().getParam("prevValue"))) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "prevValue=true is not supported yet; keep the previous value from your own last event");
-        }
         WatchRequest request = WatchRequest.of(store, ctx.request().getParam("key"), ctx.request().getParam("prefix"),
                 Boolean.parseBoolean(ctx.request().getParam("snapshot")), ctx.request().getParam("fromRevision"),
-                ctx.request().getHeader("Last-Event-ID"), maxKeyBytes);
+                ctx.request().getHeader("Last-Event-ID"), Boolean.parseBoolean(ctx.request().getParam("prevValue")), maxKeyBytes);
         int partition = -1;
         if (request.snapshot()) {
             Owners.Owner owner = owners.ownerOf(store);
@@ -66,7 +64,7 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
             }
             partition = local.partition();
         }
-        SseSink sink = new SseSink(ctx.response());
+        SseSink sink = new SseSink(ctx.response(), request.prevValue());
         WatchStarter.Started started = starter.start(request, sink, partition);
         ctx.response().closeHandler(v -> started.watch().close());
         started.ready().onFailure(e -> {
@@ -81,10 +79,12 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
     /** Writes watch messages as Server-Sent Events; used on the request's context only. */
     private static final class SseSink implements WatchSink {
         private final HttpServerResponse response;
+        private final boolean prevValue;
         private boolean opened;
 
-        SseSink(HttpServerResponse response) {
+        SseSink(HttpServerResponse response, boolean prevValue) {
             this.response = response;
+            this.prevValue = prevValue;
         }
 
         @Override
@@ -123,7 +123,7 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
             for (int i = 0; i < batch.size(); i++) {
                 WatchEvent event = batch.get(i);
                 write(i == batch.size() - 1 ? Long.toString(event.revision()) : null,
-                        event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson());
+                        event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson(prevValue));
             }
         }
 

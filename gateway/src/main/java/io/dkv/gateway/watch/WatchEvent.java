@@ -5,13 +5,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * One change of one key as a watcher sees it. {@code value} is null for a DELETE (a key that
- * expired with its lease is a DELETE too). Events of one transaction share their revision.
+ * expired with its lease is a DELETE too); {@code prevValue} is the value before the change, null
+ * when a put created the key. Events of one transaction share their revision.
  */
-public record WatchEvent(Type type, byte[] key, byte[] value, long revision, long createRevision, long version, long lease) {
+public record WatchEvent(Type type, byte[] key, byte[] value, long revision, long createRevision, long version, long lease,
+        byte[] prevValue) {
 
     public enum Type { PUT, DELETE }
 
-    public JsonObject toJson() {
+    /** The JSON form; the previous value only when the watcher asked for it. */
+    public JsonObject toJson(boolean withPrevValue) {
         JsonObject json = new JsonObject();
         Http.bytes(json, "key", key);
         if (type == Type.PUT) {
@@ -21,6 +24,9 @@ public record WatchEvent(Type type, byte[] key, byte[] value, long revision, lon
         json.put("revision", revision);
         if (lease != 0) {
             json.put("lease", Long.toString(lease));
+        }
+        if (withPrevValue && prevValue != null) {
+            Http.bytes(json, "prevValue", prevValue);
         }
         return json;
     }

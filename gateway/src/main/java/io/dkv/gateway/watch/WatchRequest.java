@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
  * history after a revision ({@code after}), or neither (changes from now on).
  *
  * @param after the last revision the client has, or null
+ * @param prevValue whether events carry the value before each change
  */
-public record WatchRequest(WatchScope scope, boolean snapshot, Long after) {
+public record WatchRequest(WatchScope scope, boolean snapshot, Long after, boolean prevValue) {
 
     /**
      * Validates the parameters the transports share.
@@ -24,7 +25,7 @@ public record WatchRequest(WatchScope scope, boolean snapshot, Long after) {
      * @throws ApiException INVALID_REQUEST, INVALID_KEY or INVALID_REVISION
      */
     public static WatchRequest of(String store, String key, String prefix, boolean snapshot, String fromRevision,
-            String lastEventId, int maxKeyBytes) {
+            String lastEventId, boolean prevValue, int maxKeyBytes) {
         if ((key == null) == (prefix == null)) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "watch exactly one of key or prefix (an empty prefix watches the whole store)");
         }
@@ -49,6 +50,6 @@ public record WatchRequest(WatchScope scope, boolean snapshot, Long after) {
             throw new ApiException(ErrorCode.INVALID_REQUEST,
                     "snapshot=true starts from the current state; it cannot be combined with fromRevision or Last-Event-ID");
         }
-        return new WatchRequest(new WatchScope(store, bytes, prefix != null), snapshot, after);
+        return new WatchRequest(new WatchScope(store, bytes, prefix != null), snapshot, after, prevValue);
     }
 }

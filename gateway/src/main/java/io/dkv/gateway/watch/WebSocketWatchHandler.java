@@ -21,7 +21,7 @@ import java.util.Map;
 
 /**
  * GET /v1/stores/{store}/ws: many watches of one store over one WebSocket. The client sends JSON
- * text frames {@code {"type":"watch","id":"w1","key"|"prefix":"…","snapshot":true,"fromRevision":n}}
+ * text frames {@code {"type":"watch","id":"w1","key"|"prefix":"…","snapshot":true,"fromRevision":n,"prevValue":true}}
  * and {@code {"type":"cancel","id":"w1"}}; the server answers with frames that carry the watch id:
  * {@code created}, {@code snapshot}, {@code snapshot-end}, {@code events} (one frame per transaction:
  * {@code revision} and its {@code events}), {@code progress}, {@code compacted}, {@code cancelled}
@@ -102,7 +102,8 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             }
             Object from = message.getValue("fromRevision");
             WatchRequest request = WatchRequest.of(store, string(message, "key"), string(message, "prefix"),
-                    Boolean.TRUE.equals(message.getValue("snapshot")), from == null ? null : String.valueOf(from), null, maxKeyBytes);
+                    Boolean.TRUE.equals(message.getValue("snapshot")), from == null ? null : String.valueOf(from), null,
+                    Boolean.TRUE.equals(message.getValue("prevValue")), maxKeyBytes);
             int partition = -1;
             if (request.snapshot()) {
                 Owners.Owner owner = owners.ownerOf(store);
@@ -113,7 +114,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                 }
                 partition = local.partition();
             }
-            WsSink sink = new WsSink(id);
+            WsSink sink = new WsSink(id, request.prevValue());
             WatchStarter.Started started = starter.start(request, sink, partition);
             watches.put(id, started.watch());
             started.ready().onFailure(e -> {
@@ -150,10 +151,12 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         /** One watch's messages as frames tagged with its id. */
         private final class WsSink implements WatchSink {
             private final String id;
+            private final boolean prevValue;
             private boolean opened;
 
-            WsSink(String id) {
+            WsSink(String id, boolean prevValue) {
                 this.id = id;
+                this.prevValue = prevValue;
             }
 
             private JsonObject frame(String type) {
@@ -194,7 +197,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             @Override
             public void events(List<WatchEvent> batch) {
                 JsonArray events = new JsonArray();
-                batch.forEach(e -> events.add(e.toJson().put("type", e.type() == WatchEvent.Type.PUT ? "put" : "delete")));
+                batch.forEach(e -> events.add(e.toJson(prevValue).put("type", e.type() == WatchEvent.Type.PUT ? "put" : "delete")));
                 send(frame("events").put("revision", batch.get(0).revision()).put("events", events));
             }
 

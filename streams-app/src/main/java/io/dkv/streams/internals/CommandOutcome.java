@@ -13,7 +13,10 @@ public record CommandOutcome(Reply reply, List<Change> changes) {
         return new CommandOutcome(reply, List.of());
     }
 
-    /** One record for a store's change topic; {@code value} is null for a delete (a tombstone). */
-    public record Change(String store, byte[] key, byte[] value, String type, long revision, long lease) {
+    /**
+     * One record for a store's change topic; {@code value} is null for a delete (a tombstone), whose
+     * deleted value travels in {@code deletedValue} (the dkv.prev.value header).
+     */
+    public record Change(String store, byte[] key, byte[] value, String type, long revision, long lease, byte[] deletedValue) {
     }
 }

@@ -116,6 +116,9 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         if (change.lease() != 0) {
             ChangeHeaders.put(headers, ChangeHeaders.LEASE, change.lease());
         }
+        if (change.deletedValue() != null) {
+            headers.add(ChangeHeaders.PREV_VALUE, change.deletedValue());
+        }
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_SIZE, batchSize);
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_INDEX, index);
         context.forward(new Record<>(change.key(), change.value(), timestamp, headers), DkvTopology.CHANGES_SINK);

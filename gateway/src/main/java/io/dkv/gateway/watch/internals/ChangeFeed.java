@@ -43,8 +43,9 @@ public final class ChangeFeed implements AutoCloseable {
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final Map<String, StoreWatches> stores = new HashMap<>();
     private final Map<String, PendingBatch> pendingBatches = new HashMap<>();
-    private final Map<String, Long> readRevisions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> readRevisions = new HashMap<>();
     private final AtomicInteger watchCount = new AtomicInteger();
+    private final List<CatchUp> catchUps = new ArrayList<>();
     private final long progressIntervalMs;
     private final Thread thread;
     private volatile boolean running = true;
@@ -96,8 +97,49 @@ public final class ChangeFeed implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Completes once the feed has read the store's change topic up to its current end (the last
+     * committed record when this runs), so every change committed before the call has been offered
+     * to the store's watches.
+     */
+    public CompletableFuture<Void> catchUp(String store) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() -> {
+            TopicPartition partition = new TopicPartition(topics.changes(store), 0);
+            try {
+                long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
+                catchUps.add(new CatchUp(store, partition, end, done));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    private record CatchUp(String store, TopicPartition partition, long endOffset, CompletableFuture<Void> done) {
+    }
+
+    private void completeCatchUps() {
+        if (catchUps.isEmpty()) {
+            return;
+        }
+        catchUps.removeIf(c -> {
+            if (!consumer.assignment().contains(c.partition())) {
+                c.done().completeExceptionally(new IllegalStateException("no watch reads " + c.partition() + " any more"));
+                return true;
+            }
+            // A partly read batch is not offered yet; the position must be past it too.
+            PendingBatch pending = pendingBatches.get(c.store());
+            if (consumer.position(c.partition()) >= c.endOffset() && pending == null) {
+                c.done().complete(null);
+                return true;
+            }
+            return false;
+        });
+    }
+
     /** The newest revision of the store the feed has handed to watches, or -1 if none since it started reading it. */
-    public long readRevision(String store) {
+    private long readRevision(String store) {
         return readRevisions.getOrDefault(store, -1L);
     }
 
@@ -184,6 +226,7 @@ public final class ChangeFeed implements AutoCloseable {
                         break;
                     }
                 }
+                completeCatchUps();
                 maybeSendProgress();
             }
         } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import io.dkv.schemas.ChangeHeaders;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.gateway.internals.Http;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /** Reads the metadata and the event out of a change-topic record (see docs/ARCHITECTURE.md). */
 final class ChangeRecords {
@@ -28,11 +29,13 @@ final class ChangeRecords {
     static WatchEvent event(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
             String lease = ChangeHeaders.get(record.headers(), ChangeHeaders.LEASE);
+            Header deleted = record.headers().lastHeader(ChangeHeaders.PREV_VALUE);
             return new WatchEvent(WatchEvent.Type.DELETE, record.key(), null, revision(record), 0, 0,
-                    lease == null ? 0 : Long.parseLong(lease));
+                    lease == null ? 0 : Long.parseLong(lease), deleted == null ? null : deleted.value());
         }
         ChangeEvent change = DkvCodec.CHANGE_EVENT.decode(record.value());
         return new WatchEvent(WatchEvent.Type.PUT, record.key(), Http.array(change.getValue()), change.getRevision(),
-                change.getCreateRevision(), change.getVersion(), change.getLease());
+                change.getCreateRevision(), change.getVersion(), change.getLease(),
+                change.getPrevValue() == null ? null : Http.array(change.getPrevValue()));
     }
 }

@@ -75,7 +75,8 @@ public final class Watch {
     /** Feed thread: a batch of events (one revision) in this watch's scope. */
     void offer(List<WatchEvent> batch) {
         synchronized (lock) {
-            if (closed) {
+            // After going live at R, a batch at or below R is already in what the client got first.
+            if (closed || (live && batch.get(0).revision() <= startRevision)) {
                 return;
             }
             if (!live) {

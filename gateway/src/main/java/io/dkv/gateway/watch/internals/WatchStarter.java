@@ -1,7 +1,5 @@
 package io.dkv.gateway.watch.internals;
 
-import io.dkv.gateway.ApiException;
-import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.Commands;
@@ -10,7 +8,6 @@ import io.dkv.gateway.watch.WatchRequest;
 import io.dkv.schemas.KeyValue;
 import io.dkv.schemas.Reply;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -110,11 +107,12 @@ public final class WatchStarter {
     private Future<Void> withSnapshot(Watch watch, WatchSink sink, int partition) {
         WatchScope scope = watch.scope();
         String store = scope.store();
-        return reader.read(store, partition, 0, view -> null)
-                .compose(before -> reader.read(store, partition, 0, view -> scope.prefix()
+        return reader.read(store, partition, 0, view -> scope.prefix()
                         ? view.list(scope.key(), null, Integer.MAX_VALUE).entries()
                         : single(scope.key(), view.get(scope.key())))
-                        .compose(snap -> awaitFeed(store, snap.revision() > before.revision() ? snap.revision() : -1).map(v -> snap)))
+                // R has committed; once the feed has read to the topic's end, every change up to R
+                // that the scan may have missed is in the watch's buffer.
+                .compose(snap -> Future.fromCompletionStage(feed.catchUp(store), vertx.getOrCreateContext()).map(v -> snap))
                 .map(snap -> {
                     TreeMap<byte[], KeyValue> state = new TreeMap<>(Arrays::compareUnsigned);
                     snap.value().forEach(e -> state.put(e.key(), e.entry()));
@@ -142,25 +140,6 @@ public final class WatchStarter {
 
     private static List<StateReader.Entry> single(byte[] key, KeyValue entry) {
         return entry == null ? List.of() : List.of(new StateReader.Entry(key, entry));
-    }
-
-    /** Completes once the feed has handed out every change up to {@code revision} (at once for -1). */
-    private Future<Void> awaitFeed(String store, long revision) {
-        if (revision < 0 || feed.readRevision(store) >= revision) {
-            return Future.succeededFuture();
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Promise<Void> promise = Promise.promise();
-        vertx.setPeriodic(5, id -> {
-            if (feed.readRevision(store) >= revision) {
-                vertx.cancelTimer(id);
-                promise.tryComplete();
-            } else if (System.nanoTime() > deadline) {
-                vertx.cancelTimer(id);
-                promise.tryFail(new ApiException(ErrorCode.TIMEOUT, "the change feed did not reach revision " + revision));
-            }
-        });
-        return promise.future();
     }
 
     private Future<Reply> sync(String store) {

@@ -4,12 +4,12 @@ import io.dkv.schemas.ChangeEvent;
 import io.dkv.schemas.ChangeType;
 import io.dkv.schemas.KeyValue;
 
-/** The change-topic value of a put. */
+/** The change-topic value of a put, with the value it replaced. */
 final class ChangeEvents {
     private ChangeEvents() {
     }
 
-    static ChangeEvent put(KeyValue entry) {
+    static ChangeEvent put(KeyValue entry, KeyValue previous) {
         return ChangeEvent.newBuilder()
                 .setType(ChangeType.PUT)
                 .setValue(entry.getValue())
@@ -17,6 +17,7 @@ final class ChangeEvents {
                 .setCreateRevision(entry.getCreateRevision())
                 .setVersion(entry.getVersion())
                 .setLease(entry.getLease())
+                .setPrevValue(previous == null ? null : previous.getValue())
                 .build();
     }
 }

@@ -96,13 +96,14 @@ public final class TxnApplier {
                             .build();
                     kv.put(storeKey, DkvCodec.KEY_VALUE.encode(current));
                     result.setCurrent(current).setPrevious(previous);
-                    changeRecords.add(new Change(store, key, DkvCodec.CHANGE_EVENT.encode(ChangeEvents.put(current)),
-                            "PUT", revision, current.getLease()));
+                    changeRecords.add(new Change(store, key, DkvCodec.CHANGE_EVENT.encode(ChangeEvents.put(current, previous)),
+                            "PUT", revision, current.getLease(), null));
                 }
                 case DELETE -> {
                     if (previous != null) {
                         kv.delete(storeKey);
-                        changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease()));
+                        changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease(),
+                                bytes(previous.getValue())));
                     }
                     result.setPrevious(previous);
                 }
