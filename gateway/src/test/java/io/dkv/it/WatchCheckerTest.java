@@ -75,9 +75,60 @@ class WatchCheckerTest {
         }
     }
 
+    /**
+     * The same checks across a restart of the DKV process the watchers were connected to (its
+     * gateway and its Streams instance): they resume with Last-Event-ID through the other process,
+     * whose Streams instance takes the stores over, while writers keep writing through it.
+     */
+    @Test
+    void watchersResumeWithoutGapOrDuplicateAcrossARestartOfTheirProcess() throws Exception {
+        String prefix = "rck" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        DkvConfig configA = TestDkv.config(prefix, TestDkv.tempDir());
+        DkvConfig configB = TestDkv.config(prefix, TestDkv.tempDir());
+        configA.watchProgressMs = 200;
+        configB.watchProgressMs = 200;
+        try (DkvServer b = TestDkv.start(configB)) {
+            DkvServer a = TestDkv.start(configA);
+            DkvHttp viaB = new DkvHttp(b.port());
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> viaB.put("/v1/stores/chk", "").status() < 300);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<?>> writers = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                Random random = new Random(100 + w);
+                writers.add(pool.submit(() -> write(viaB, random, 150)));
+            }
+            Random timing = new Random(7);
+            List<Watcher> watchers = new ArrayList<>();
+            watchers.add(Watcher.start(a.port(), "prefix=a:&snapshot=true", k -> k.startsWith("a:"), timing));
+            watchers.add(Watcher.start(a.port(), "prefix=b:", k -> k.startsWith("b:"), timing));
+            watchers.add(Watcher.start(a.port(), "key=c1&snapshot=true", k -> k.equals("c1"), timing));
+            for (Watcher watcher : watchers) {
+                watcher.take(5);
+            }
+            a.close();
+            for (Watcher watcher : watchers) {
+                watcher.resumeOn(b.port());
+            }
+            try (DkvServer restarted = TestDkv.start(configA)) {
+                watchers.add(Watcher.start(restarted.port(), "prefix=&snapshot=true", k -> true, timing));
+                for (Future<?> writer : writers) {
+                    writer.get(180, TimeUnit.SECONDS);
+                }
+                long finalRevision = viaB.get("/v1/stores/chk").json().getLong("revision");
+                List<List<Change>> truth = readChangeTopic(prefix + ".store.chk.changes", finalRevision);
+                for (Watcher watcher : watchers) {
+                    watcher.readUntil(finalRevision);
+                    watcher.verify(truth, finalRevision);
+                }
+            }
+            pool.shutdownNow();
+        }
+    }
+
     private static void write(DkvHttp http, Random random, int operations) {
         for (int i = 0; i < operations; i++) {
             int choice = random.nextInt(10);
+            // Outcomes do not matter here: the change topic is the truth the watchers are checked against.
             if (choice < 5) {
                 http.put("/v1/stores/chk/kv/" + key(random), "v" + random.nextInt(1000));
             } else if (choice < 8) {
@@ -138,6 +189,7 @@ class WatchCheckerTest {
         private final List<Change> events = new ArrayList<>();
         private long start = -1;
         private long lastRevision;
+        private long lastCompleteRevision = -1;
         private SseClient client;
 
         private Watcher(int port, String query, Predicate<String> scope) {
@@ -149,8 +201,7 @@ class WatchCheckerTest {
         static Watcher start(int port, String query, Predicate<String> scope, Random timing) throws InterruptedException {
             Thread.sleep(timing.nextInt(400));
             Watcher watcher = new Watcher(port, query, scope);
-            watcher.client = SseClient.open(port, "/v1/stores/chk/watch?" + query);
-            assertThat(watcher.client.status()).isEqualTo(200);
+            watcher.client = openWhenServed(port, "/v1/stores/chk/watch?" + query);
             if (query.contains("snapshot=true")) {
                 for (SseClient.Message message : watcher.client.until("snapshot-end", WAIT)) {
                     if (message.event().equals("snapshot")) {
@@ -170,27 +221,48 @@ class WatchCheckerTest {
             return watcher;
         }
 
-        /**
-         * Takes some events, drops the connection, and resumes from the last event id it saw, as a
-         * browser's EventSource would; the part of a transaction after that id comes again, so it
-         * is dropped here, as a client that applies whole transactions does.
-         */
-        void disconnectAfterEventsThenResume(int count) throws InterruptedException {
-            String lastId = null;
+        /** Reads at least {@code count} changes and up to the end of a transaction. */
+        void take(int count) throws InterruptedException {
             int seen = 0;
-            while (seen < count || lastId == null) {
-                SseClient.Message message = client.nextChange(WAIT);
-                record(message);
-                if (message.id() != null) {
-                    lastId = message.id();
-                }
+            while (seen < count || lastCompleteRevision < 0) {
+                record(client.nextChange(WAIT));
                 seen++;
             }
-            long resumeAfter = Long.parseLong(lastId);
+        }
+
+        /**
+         * Drops the connection and resumes on {@code port} from the last event id seen, as a browser's
+         * EventSource would; the part of a transaction after that id comes again, so it is dropped
+         * here, as a client that applies whole transactions does.
+         */
+        void resumeOn(int port) {
+            client.close();
+            long resumeAfter = Math.max(lastCompleteRevision, start);
             events.removeIf(e -> e.revision() > resumeAfter);
             lastRevision = resumeAfter;
-            client.close();
-            client = SseClient.open(port, "/v1/stores/chk/watch?" + query.replace("&snapshot=true", ""), "Last-Event-ID", lastId);
+            client = openWhenServed(port, "/v1/stores/chk/watch?" + query.replace("&snapshot=true", ""),
+                    "Last-Event-ID", Long.toString(resumeAfter));
+        }
+
+        /** Opens the watch, retrying while the stores move between instances (503). */
+        private static SseClient openWhenServed(int port, String path, String... headers) {
+            java.util.concurrent.atomic.AtomicReference<SseClient> opened = new java.util.concurrent.atomic.AtomicReference<>();
+            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                SseClient client = SseClient.open(port, path, headers);
+                if (client.status() == 503) {
+                    client.close();
+                    return false;
+                }
+                opened.set(client);
+                return true;
+            });
+            assertThat(opened.get().status()).isEqualTo(200);
+            return opened.get();
+        }
+
+        void disconnectAfterEventsThenResume(int count) throws InterruptedException {
+            take(count);
+            resumeOn(port);
         }
 
         void readUntil(long finalRevision) throws InterruptedException {
@@ -209,6 +281,9 @@ class WatchCheckerTest {
             assertThat(message.event()).as(query).isIn("put", "delete");
             long revision = message.revision();
             assertThat(message.id()).isIn(null, Long.toString(revision));
+            if (message.id() != null) {
+                lastCompleteRevision = revision;
+            }
             events.add(new Change(message.key(), message.event().equals("put"), message.data().getString("value"), revision));
             assertThat(revision).as("%s: revisions never go back", query).isGreaterThanOrEqualTo(lastRevision);
             lastRevision = revision;
