@@ -2,12 +2,9 @@ package io.dkv.gateway.watch.internals;
 
 import io.dkv.gateway.watch.WatchEvent;
 import io.vertx.core.Context;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One watch: its scope, a bounded queue of what it still has to deliver, and the sink (an SSE
@@ -16,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The {@link ChangeFeed} thread offers batches; until {@link #goLive} they are buffered (the
  * watch is still sending its snapshot or history). A watch whose queue overflows is cancelled with
  * {@code slow-consumer} and the revision to resume from; it never slows the feed or other watches.
- * Thread-safe.
+ * Thread-safe: state is guarded by the watch's monitor. An idle watch holds no queue, so tens of
+ * thousands of them stay small.
  */
 public final class Watch {
     /** Where a watch's messages go; called only on the watch's context. */
@@ -32,30 +30,23 @@ public final class Watch {
         void drainHandler(Runnable onDrain);
     }
 
-    private sealed interface Message permits Events, Progress {
-    }
-
-    private record Events(List<WatchEvent> batch) implements Message {
-    }
-
-    private record Progress(long revision) implements Message {
+    /** A queued progress report; every other queued element is a batch of events. */
+    private record Progress(long revision) {
     }
 
     private final WatchScope scope;
     private final Context context;
     private final Sink sink;
     private final int maxQueued;
-    private final Object lock = new Object();
-    private final Queue<Message> pending = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private List<List<WatchEvent>> buffered = new ArrayList<>();
+    private ArrayDeque<Object> pending;
+    private List<List<WatchEvent>> buffered;
     private int bufferedEvents;
-    private volatile boolean live;
+    private boolean live;
+    private boolean drainScheduled;
     private volatile boolean closed;
     private volatile long startRevision;
     private volatile long deliveredRevision;
-    private Runnable onClose = () -> { };
+    private Runnable onClose;
 
     public Watch(WatchScope scope, Context context, Sink sink, int maxQueued) {
         this.scope = scope;
@@ -68,33 +59,44 @@ public final class Watch {
         return scope;
     }
 
-    void onClose(Runnable onClose) {
+    synchronized void onClose(Runnable onClose) {
         this.onClose = onClose;
     }
 
     /** Feed thread: a batch of events (one revision) in this watch's scope. */
     void offer(List<WatchEvent> batch) {
-        synchronized (lock) {
+        boolean overflow;
+        synchronized (this) {
             // After going live at R, a batch at or below R is already in what the client got first.
             if (closed || (live && batch.get(0).revision() <= startRevision)) {
                 return;
             }
             if (!live) {
+                if (buffered == null) {
+                    buffered = new ArrayList<>();
+                }
                 buffered.add(batch);
                 bufferedEvents += batch.size();
-                if (bufferedEvents > maxQueued) {
-                    overflow();
-                }
-                return;
+                overflow = bufferedEvents > maxQueued;
+            } else {
+                overflow = !enqueue(batch);
             }
         }
-        enqueue(new Events(batch));
+        if (overflow) {
+            overflow();
+        }
     }
 
     /** Feed thread: every change of the store up to {@code revision} has been offered. */
     void progress(long revision) {
-        if (live && !closed) {
-            enqueue(new Progress(Math.max(revision, startRevision)));
+        boolean overflow = false;
+        synchronized (this) {
+            if (live && !closed) {
+                overflow = !enqueue(new Progress(Math.max(revision, startRevision)));
+            }
+        }
+        if (overflow) {
+            overflow();
         }
     }
 
@@ -106,18 +108,25 @@ public final class Watch {
      */
     public List<List<WatchEvent>> goLive(long revision) {
         List<List<WatchEvent>> before = new ArrayList<>();
-        synchronized (lock) {
+        boolean overflow = false;
+        synchronized (this) {
             startRevision = revision;
             deliveredRevision = Math.max(deliveredRevision, revision);
-            for (List<WatchEvent> batch : buffered) {
-                if (batch.get(0).revision() > revision) {
-                    enqueue(new Events(batch));
-                } else {
-                    before.add(batch);
+            if (buffered != null) {
+                for (List<WatchEvent> batch : buffered) {
+                    if (batch.get(0).revision() <= revision) {
+                        before.add(batch);
+                    } else if (!enqueue(batch)) {
+                        overflow = true;
+                        break;
+                    }
                 }
             }
             buffered = null;
             live = true;
+        }
+        if (overflow) {
+            overflow();
         }
         return before;
     }
@@ -127,51 +136,75 @@ public final class Watch {
         return deliveredRevision;
     }
 
-    private void enqueue(Message message) {
-        if (queued.incrementAndGet() > maxQueued) {
-            overflow();
-            return;
+    /** Queues a message and schedules delivery; false if the queue is full. Holds the monitor. */
+    private boolean enqueue(Object message) {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        if (pending.size() >= maxQueued) {
+            return false;
         }
         pending.add(message);
-        if (drainScheduled.compareAndSet(false, true)) {
+        if (!drainScheduled) {
+            drainScheduled = true;
             context.runOnContext(v -> drain());
         }
+        return true;
     }
 
+    @SuppressWarnings("unchecked")
     private void drain() {
-        drainScheduled.set(false);
-        Message message;
-        while (!closed && !sink.writeQueueFull() && (message = pending.poll()) != null) {
-            queued.decrementAndGet();
-            if (message instanceof Events events) {
-                sink.events(events.batch());
-                deliveredRevision = Math.max(deliveredRevision, events.batch().get(0).revision());
-            } else if (message instanceof Progress progress && progress.revision() >= deliveredRevision) {
-                deliveredRevision = progress.revision();
-                sink.progress(progress.revision());
+        while (!closed && !sink.writeQueueFull()) {
+            Object message;
+            synchronized (this) {
+                message = pending == null ? null : pending.poll();
+                if (message == null) {
+                    drainScheduled = false;
+                    pending = null;
+                    return;
+                }
+            }
+            if (message instanceof Progress progress) {
+                if (progress.revision() >= deliveredRevision) {
+                    deliveredRevision = progress.revision();
+                    sink.progress(progress.revision());
+                }
+            } else {
+                List<WatchEvent> batch = (List<WatchEvent>) message;
+                sink.events(batch);
+                deliveredRevision = Math.max(deliveredRevision, batch.get(0).revision());
             }
         }
-        if (!closed && !pending.isEmpty()) {
-            sink.drainHandler(() -> {
-                if (drainScheduled.compareAndSet(false, true)) {
-                    drain();
-                }
-            });
+        if (!closed) {
+            sink.drainHandler(this::drain);
         }
     }
 
     private void overflow() {
         closed = true;
         context.runOnContext(v -> sink.cancelled("slow-consumer", deliveredRevision));
-        onClose.run();
+        runOnClose();
     }
 
     /** Stops delivery and releases the watch's place in the feed. Idempotent. */
     public void close() {
         if (!closed) {
             closed = true;
-            pending.clear();
-            onClose.run();
+            synchronized (this) {
+                pending = null;
+            }
+            runOnClose();
+        }
+    }
+
+    private void runOnClose() {
+        Runnable action;
+        synchronized (this) {
+            action = onClose;
+            onClose = null;
+        }
+        if (action != null) {
+            action.run();
         }
     }
 
