@@ -1,6 +1,10 @@
 package io.dkv.gateway.internals;
 
+import io.dkv.gateway.ApiException;
+import io.dkv.gateway.ErrorCode;
 import io.dkv.streams.StreamsNode;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -43,6 +47,25 @@ public final class Owners {
             return new Local(metadata.partition());
         }
         return new Remote(metadata.activeHost());
+    }
+
+    /**
+     * The store's partition when this instance owns it; otherwise hands the owner to {@code forward}
+     * (which relays the request there) and returns empty.
+     *
+     * @throws ApiException UNAVAILABLE while no instance owns the store (start-up, rebalance)
+     */
+    public OptionalInt localPartitionOrForward(String store, Consumer<HostInfo> forward) {
+        Owner owner = ownerOf(store);
+        if (owner instanceof Local local) {
+            return OptionalInt.of(local.partition());
+        }
+        if (owner instanceof Remote remote) {
+            forward.accept(remote.host());
+            return OptionalInt.empty();
+        }
+        throw new ApiException(ErrorCode.UNAVAILABLE,
+                "no DKV instance serves store " + store + " right now (starting or rebalancing); retry shortly");
     }
 
     public HostInfo self() {

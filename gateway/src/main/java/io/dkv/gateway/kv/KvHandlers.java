@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -198,15 +199,11 @@ public final class KvHandlers {
 
     private <T> void readOnOwner(RoutingContext ctx, String store, long minRevision, Function<StateReader.View, T> query,
             Consumer<StateReader.Snapshot<T>> render) {
-        Owners.Owner owner = owners.ownerOf(store);
-        if (owner instanceof Owners.Remote remote) {
-            forwarder.forward(ctx, remote.host());
+        OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
+        if (partition.isEmpty()) {
             return;
         }
-        if (!(owner instanceof Owners.Local local)) {
-            throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now (starting or rebalancing); retry shortly");
-        }
-        reader.read(store, local.partition(), minRevision, query).onComplete(ar -> {
+        reader.read(store, partition.getAsInt(), minRevision, query).onComplete(ar -> {
             try {
                 if (ar.failed()) {
                     throw ar.cause() instanceof RuntimeException re ? re : new IllegalStateException(ar.cause());

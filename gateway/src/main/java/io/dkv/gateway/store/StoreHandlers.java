@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -114,15 +115,11 @@ public final class StoreHandlers {
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
-        Owners.Owner owner = owners.ownerOf(store);
-        if (owner instanceof Owners.Remote remote) {
-            forwarder.forward(ctx, remote.host());
+        OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
+        if (partition.isEmpty()) {
             return;
         }
-        if (!(owner instanceof Owners.Local local)) {
-            throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now; retry shortly");
-        }
-        reader.read(store, local.partition(), minRevision, view -> null).onComplete(ar -> {
+        reader.read(store, partition.getAsInt(), minRevision, view -> null).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;

@@ -1,7 +1,5 @@
 package io.dkv.gateway.watch;
 
-import io.dkv.gateway.ApiException;
-import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
@@ -13,6 +11,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * GET /v1/stores/{store}/watch: a watch as Server-Sent Events, for one key ({@code ?key=}) or a
@@ -54,15 +53,11 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
                 ctx.request().getHeader("Last-Event-ID"), Boolean.parseBoolean(ctx.request().getParam("prevValue")), maxKeyBytes);
         int partition = -1;
         if (request.snapshot()) {
-            Owners.Owner owner = owners.ownerOf(store);
-            if (owner instanceof Owners.Remote remote) {
-                forwarder.forwardStream(ctx, remote.host());
+            OptionalInt local = owners.localPartitionOrForward(store, owner -> forwarder.forwardStream(ctx, owner));
+            if (local.isEmpty()) {
                 return;
             }
-            if (!(owner instanceof Owners.Local local)) {
-                throw new ApiException(ErrorCode.UNAVAILABLE, "no DKV instance serves store " + store + " right now; retry shortly");
-            }
-            partition = local.partition();
+            partition = local.getAsInt();
         }
         SseSink sink = new SseSink(ctx.response(), request.prevValue());
         WatchStarter.Started started = starter.start(request, sink, partition);
