@@ -101,13 +101,22 @@ final class SseClient implements AutoCloseable {
         return message;
     }
 
-    /** The next message that is not a progress message. */
+    /** The next message that is not a progress message, within the timeout overall. */
     Message nextChange(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Message message;
         do {
-            message = next(timeout);
+            message = poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (message == null) {
+                throw new AssertionError("no change within " + timeout + (ended ? " (stream ended)" : ""));
+            }
         } while (message.event().equals("progress"));
         return message;
+    }
+
+    /** The next message, or null if none comes within the timeout. */
+    Message poll(Duration timeout) throws InterruptedException {
+        return messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Messages up to and including the first whose event is {@code event}. */

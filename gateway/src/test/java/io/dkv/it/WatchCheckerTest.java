@@ -95,18 +95,18 @@ class WatchCheckerTest {
             List<Future<?>> writers = new ArrayList<>();
             for (int w = 0; w < 3; w++) {
                 Random random = new Random(100 + w);
-                writers.add(pool.submit(() -> write(viaB, random, 150)));
+                writers.add(pool.submit(() -> write(viaB, random, 250)));
             }
             Random timing = new Random(7);
             List<Watcher> watchers = new ArrayList<>();
             watchers.add(Watcher.start(a.port(), "prefix=a:&snapshot=true", k -> k.startsWith("a:"), timing));
             watchers.add(Watcher.start(a.port(), "prefix=b:", k -> k.startsWith("b:"), timing));
             watchers.add(Watcher.start(a.port(), "key=c1&snapshot=true", k -> k.equals("c1"), timing));
-            for (Watcher watcher : watchers) {
-                watcher.take(5);
-            }
+            // Restart while the writers are still going, a third of the way in.
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> viaB.get("/v1/stores/chk").json().getLong("revision") >= 100);
             a.close();
             for (Watcher watcher : watchers) {
+                org.awaitility.Awaitility.await().atMost(WAIT).until(watcher.client::ended);
                 watcher.resumeOn(b.port());
             }
             try (DkvServer restarted = TestDkv.start(configA)) {
@@ -190,6 +190,7 @@ class WatchCheckerTest {
         private long start = -1;
         private long lastRevision;
         private long lastCompleteRevision = -1;
+        private long completeThrough = -1;
         private SseClient client;
 
         private Watcher(int port, String query, Predicate<String> scope) {
@@ -218,28 +219,45 @@ class WatchCheckerTest {
                 watcher.start = first.revision();
             }
             watcher.lastRevision = watcher.start;
+            watcher.completeThrough = watcher.start;
             return watcher;
         }
 
-        /** Reads at least {@code count} changes and up to the end of a transaction. */
+        /** Reads up to {@code count} changes, or what arrives within the wait. */
         void take(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
             int seen = 0;
-            while (seen < count || lastCompleteRevision < 0) {
-                record(client.nextChange(WAIT));
-                seen++;
+            while (seen < count && System.nanoTime() < deadline) {
+                SseClient.Message message = client.poll(Duration.ofMillis(100));
+                if (message != null) {
+                    seen += accept(message) ? 1 : 0;
+                }
             }
         }
 
+        /** Records a change or notes a progress; true for a change. */
+        private boolean accept(SseClient.Message message) {
+            if (message.event().equals("progress")) {
+                lastRevision = Math.max(lastRevision, message.revision());
+                completeThrough = Math.max(completeThrough, message.revision());
+                return false;
+            }
+            record(message);
+            return true;
+        }
+
         /**
-         * Drops the connection and resumes on {@code port} from the last event id seen, as a browser's
-         * EventSource would; the part of a transaction after that id comes again, so it is dropped
-         * here, as a client that applies whole transactions does.
+         * Takes what the old connection delivered, drops it, and resumes on {@code port} from the
+         * last event id seen, as a browser's EventSource would; the part of a transaction after that
+         * id comes again, so it is dropped here, as a client that applies whole transactions does.
          */
         void resumeOn(int port) {
             client.close();
+            client.drain().forEach(this::accept);
             long resumeAfter = Math.max(lastCompleteRevision, start);
             events.removeIf(e -> e.revision() > resumeAfter);
             lastRevision = resumeAfter;
+            completeThrough = resumeAfter;
             client = openWhenServed(port, "/v1/stores/chk/watch?" + query.replace("&snapshot=true", ""),
                     "Last-Event-ID", Long.toString(resumeAfter));
         }
@@ -266,13 +284,10 @@ class WatchCheckerTest {
         }
 
         void readUntil(long finalRevision) throws InterruptedException {
-            while (lastRevision < finalRevision) {
-                SseClient.Message message = client.next(WAIT);
-                if (message.event().equals("progress")) {
-                    lastRevision = Math.max(lastRevision, message.revision());
-                } else {
-                    record(message);
-                }
+            // Until everything through the final revision has arrived: a progress at or past it, or
+            // the last (id-carrying) message of its transaction.
+            while (completeThrough < finalRevision) {
+                accept(client.next(WAIT));
             }
             client.close();
         }
@@ -283,6 +298,7 @@ class WatchCheckerTest {
             assertThat(message.id()).isIn(null, Long.toString(revision));
             if (message.id() != null) {
                 lastCompleteRevision = revision;
+                completeThrough = Math.max(completeThrough, revision);
             }
             events.add(new Change(message.key(), message.event().equals("put"), message.data().getString("value"), revision));
             assertThat(revision).as("%s: revisions never go back", query).isGreaterThanOrEqualTo(lastRevision);
