@@ -18,7 +18,6 @@ import io.dkv.schemas.Op;
 import io.dkv.schemas.OpResult;
 import io.dkv.schemas.OpType;
 import io.dkv.schemas.Reply;
-import io.dkv.schemas.Status;
 import io.dkv.schemas.Txn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -2,7 +2,6 @@ package io.dkv.streams.store.internals;
 
 import io.dkv.schemas.Command;
 import io.dkv.schemas.DkvCodec;
-import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.StoreKeys;
