@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -39,7 +40,7 @@ public final class SharedKafka {
             Path dir = Files.createTempDirectory("dkv-test-kafka");
             // A quick log cleaner, so compaction tests need not wait the default 15 s between runs.
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0,
-                    java.util.Map.of("log.cleaner.backoff.ms", "200")).start();
+                    Map.of("log.cleaner.backoff.ms", "200")).start();
             Runtime.getRuntime().addShutdownHook(new Thread(broker::close));
             return broker.bootstrapServers();
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.dkv.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dkv.schemas.ChangeEvent;
@@ -15,10 +16,12 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -82,7 +85,7 @@ class WatchCheckerTest {
      */
     @Test
     void watchersResumeWithoutGapOrDuplicateAcrossARestartOfTheirProcess() throws Exception {
-        String prefix = "rck" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String prefix = "rck" + UUID.randomUUID().toString().substring(0, 6);
         DkvConfig configA = TestDkv.config(prefix, TestDkv.tempDir());
         DkvConfig configB = TestDkv.config(prefix, TestDkv.tempDir());
         configA.watchProgressMs = 200;
@@ -90,7 +93,7 @@ class WatchCheckerTest {
         try (DkvServer b = TestDkv.start(configB)) {
             DkvServer a = TestDkv.start(configA);
             DkvHttp viaB = new DkvHttp(b.port());
-            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> viaB.put("/v1/stores/chk", "").status() < 300);
+            await().atMost(WAIT).until(() -> viaB.put("/v1/stores/chk", "").status() < 300);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> writers = new ArrayList<>();
             for (int w = 0; w < 3; w++) {
@@ -103,10 +106,10 @@ class WatchCheckerTest {
             watchers.add(Watcher.start(a.port(), "prefix=b:", k -> k.startsWith("b:"), timing));
             watchers.add(Watcher.start(a.port(), "key=c1&snapshot=true", k -> k.equals("c1"), timing));
             // Restart while the writers are still going, a third of the way in.
-            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> viaB.get("/v1/stores/chk").json().getLong("revision") >= 100);
+            await().atMost(WAIT).until(() -> viaB.get("/v1/stores/chk").json().getLong("revision") >= 100);
             a.close();
             for (Watcher watcher : watchers) {
-                org.awaitility.Awaitility.await().atMost(WAIT).until(watcher.client::ended);
+                await().atMost(WAIT).until(watcher.client::ended);
                 watcher.resumeOn(b.port());
             }
             try (DkvServer restarted = TestDkv.start(configA)) {
@@ -264,8 +267,8 @@ class WatchCheckerTest {
 
         /** Opens the watch, retrying while the stores move between instances (503). */
         private static SseClient openWhenServed(int port, String path, String... headers) {
-            java.util.concurrent.atomic.AtomicReference<SseClient> opened = new java.util.concurrent.atomic.AtomicReference<>();
-            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            AtomicReference<SseClient> opened = new AtomicReference<>();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
                 SseClient client = SseClient.open(port, path, headers);
                 if (client.status() == 503) {
                     client.close();

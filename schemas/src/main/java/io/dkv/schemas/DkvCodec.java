@@ -49,9 +49,12 @@ public final class DkvCodec<T extends SpecificRecord> {
 
     private static Schema history(String name) {
         try (InputStream in = DkvCodec.class.getResourceAsStream("history/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("schema history " + name + " is missing from the schemas jar");
+            }
             return new Schema.Parser().parse(in);
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("schema history " + name + " is missing from the schemas jar", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema history " + name, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.dkv.gateway.watch.internals;
 
+import java.util.concurrent.TimeUnit;
 import io.dkv.gateway.watch.WatchEvent;
 import io.dkv.kafka.DkvTopics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -210,7 +211,7 @@ public final class ChangeFeed implements AutoCloseable {
                     command.run();
                 }
                 if (consumer.assignment().isEmpty()) {
-                    Runnable next = commands.poll(progressIntervalMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    Runnable next = commands.poll(progressIntervalMs, TimeUnit.MILLISECONDS);
                     if (next != null) {
                         commands.add(next);
                     }
