@@ -45,14 +45,20 @@ public final class KvBenchmark implements Callable<Integer> {
     @Option(names = "--store", defaultValue = "bench")
     String store;
 
+    @Option(names = "--stores", description = "spread DKV keys over this many stores (store, store1, …): several ordering domains",
+            defaultValue = "1")
+    int stores;
+
     @Override
     public Integer call() throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
             byte[] value = "v".repeat(valueBytes).getBytes(StandardCharsets.UTF_8);
             Endpoint dkvEndpoint = Endpoint.parse(dkv);
-            vertx.createHttpClient().request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + store)
-                    .compose(r -> r.send()).await();
+            for (int i = 0; i < stores; i++) {
+                vertx.createHttpClient().request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + storeOf(i))
+                        .compose(r -> r.send()).await();
+            }
             preload(vertx, dkvEndpoint, value);
             List<ClosedLoopLoad.Result> results = new ArrayList<>();
             for (int n : clients) {
@@ -120,11 +126,16 @@ public final class KvBenchmark implements Callable<Integer> {
     }
 
     private ClosedLoopLoad.Call dkvPut(Endpoint e, int i, byte[] value) {
-        return new ClosedLoopLoad.Call(e.options(HttpMethod.PUT, "/v1/stores/" + store + "/kv/" + key(i)), Buffer.buffer(value));
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.PUT, "/v1/stores/" + storeOf(i) + "/kv/" + key(i)), Buffer.buffer(value));
     }
 
     private ClosedLoopLoad.Call dkvGet(Endpoint e, int i) {
-        return new ClosedLoopLoad.Call(e.options(HttpMethod.GET, "/v1/stores/" + store + "/kv/" + key(i)), null);
+        return new ClosedLoopLoad.Call(e.options(HttpMethod.GET, "/v1/stores/" + storeOf(i) + "/kv/" + key(i)), null);
+    }
+
+    private String storeOf(int i) {
+        int n = Math.floorMod(i % keys, stores);
+        return n == 0 ? store : store + n;
     }
 
     private ClosedLoopLoad.Call etcdPut(Endpoint e, int i, byte[] value) {
