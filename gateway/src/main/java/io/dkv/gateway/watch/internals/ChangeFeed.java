@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The one Kafka consumer per gateway process that feeds every watch. It reads the change topics of
  * the stores that have watchers ({@code read_committed}, assigned on demand, from the end), groups
  * the records of one revision into a batch, and hands each watch the part of the batch in its scope,
- * found through an index of exact keys and prefixes per store. It also tells idle watches how far
+ * found through an index of exact keys and prefixes per store (a changed key is probed only with
+ * its prefixes of the lengths that watched prefixes have). It also tells idle watches how far
  * it has read (progress).
  *
  * <p>All consumer work and index changes happen on the feed's own thread; other threads talk to it
@@ -73,7 +75,8 @@ public final class ChangeFeed implements AutoCloseable {
     private static final class StoreWatches {
         final Map<ByteBuffer, List<Watch>> exact = new HashMap<>();
         final Map<ByteBuffer, List<Watch>> prefixes = new HashMap<>();
-        int maxPrefixLength;
+        /** How many indexed prefixes have each length, so matching probes only lengths in use. */
+        final TreeMap<Integer, Integer> prefixLengths = new TreeMap<>();
         int size;
     }
 
@@ -164,10 +167,16 @@ public final class ChangeFeed implements AutoCloseable {
             stores.put(store, index);
         }
         ByteBuffer key = ByteBuffer.wrap(watch.scope().key());
-        (watch.scope().prefix() ? index.prefixes : index.exact).computeIfAbsent(key, k -> new ArrayList<>()).add(watch);
-        if (watch.scope().prefix()) {
-            index.maxPrefixLength = Math.max(index.maxPrefixLength, watch.scope().key().length);
+        Map<ByteBuffer, List<Watch>> map = watch.scope().prefix() ? index.prefixes : index.exact;
+        List<Watch> list = map.get(key);
+        if (list == null) {
+            list = new ArrayList<>(1);
+            map.put(key, list);
+            if (watch.scope().prefix()) {
+                index.prefixLengths.merge(key.remaining(), 1, Integer::sum);
+            }
         }
+        list.add(watch);
         index.size++;
         watchCount.incrementAndGet();
         PendingBatch pending = pendingBatches.get(store);
@@ -189,6 +198,9 @@ public final class ChangeFeed implements AutoCloseable {
         }
         if (list.isEmpty()) {
             map.remove(key);
+            if (watch.scope().prefix()) {
+                index.prefixLengths.merge(key.remaining(), -1, (a, b) -> a + b == 0 ? null : a + b);
+            }
         }
         index.size--;
         watchCount.decrementAndGet();
@@ -269,8 +281,7 @@ public final class ChangeFeed implements AutoCloseable {
             if (exact != null) {
                 exact.forEach(w -> byWatch.computeIfAbsent(w, x -> new ArrayList<>()).add(event));
             }
-            int longest = Math.min(key.length, index.maxPrefixLength);
-            for (int length = 0; length <= longest && !index.prefixes.isEmpty(); length++) {
+            for (int length : index.prefixLengths.headMap(key.length, true).keySet()) {
                 List<Watch> matching = index.prefixes.get(ByteBuffer.wrap(key, 0, length));
                 if (matching != null) {
                     matching.forEach(w -> byWatch.computeIfAbsent(w, x -> new ArrayList<>()).add(event));
