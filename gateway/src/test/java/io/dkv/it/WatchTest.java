@@ -162,6 +162,20 @@ class WatchTest {
     }
 
     @Test
+    void deletingTheStoreEndsItsWatches() throws Exception {
+        http.put("/v1/stores/doomed", "");
+        try (SseClient watch = SseClient.open(server.port(), "/v1/stores/doomed/watch?prefix=")) {
+            watch.next(WAIT);
+            http.put("/v1/stores/doomed/kv/a", "1");
+            assertThat(watch.nextChange(WAIT).key()).isEqualTo("a");
+            assertThat(http.delete("/v1/stores/doomed").status()).isEqualTo(200);
+            SseClient.Message cancelled = watch.nextChange(WAIT);
+            assertThat(cancelled.event()).isEqualTo("cancelled");
+            assertThat(cancelled.data().getString("reason")).isEqualTo("store-deleted");
+        }
+    }
+
+    @Test
     void badWatchRequestsAreRejected() {
         assertThat(http.get("/v1/stores/w/watch").code()).isEqualTo("INVALID_REQUEST");
         assertThat(http.get("/v1/stores/w/watch?key=a&prefix=b").code()).isEqualTo("INVALID_REQUEST");

@@ -297,11 +297,25 @@ public final class ChangeFeed implements AutoCloseable {
             return;
         }
         lastProgress = now;
+        endWatchesOfDeletedStores();
         stores.forEach((store, index) -> {
             long revision = readRevision(store);
             index.exact.values().forEach(list -> list.forEach(w -> w.progress(revision)));
             index.prefixes.values().forEach(list -> list.forEach(w -> w.progress(revision)));
         });
+    }
+
+    /** A store deleted (through any gateway) takes its change topic with it; its watches end with {@code store-deleted}. */
+    private void endWatchesOfDeletedStores() {
+        for (String store : List.copyOf(stores.keySet())) {
+            if (consumer.partitionsFor(topics.changes(store), Duration.ofSeconds(1)).isEmpty()) {
+                StoreWatches index = stores.get(store);
+                List<Watch> watches = new ArrayList<>();
+                index.exact.values().forEach(watches::addAll);
+                index.prefixes.values().forEach(watches::addAll);
+                watches.forEach(w -> w.cancel("store-deleted"));
+            }
+        }
     }
 
     @Override

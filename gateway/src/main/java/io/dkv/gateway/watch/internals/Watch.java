@@ -181,8 +181,13 @@ public final class Watch {
     }
 
     private void overflow() {
+        cancel("slow-consumer");
+    }
+
+    /** Ends the watch from the server side: the client gets {@code cancelled} with the reason and its resume revision. */
+    void cancel(String reason) {
         closed = true;
-        context.runOnContext(v -> sink.cancelled("slow-consumer", deliveredRevision));
+        context.runOnContext(v -> sink.cancelled(reason, deliveredRevision));
         runOnClose();
     }
 
