@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two DKV processes on one cluster share the stores: a write through one is readable through the
- * other (which forwards to the owner) with read-your-writes, and either lists every store.
+ * other (which forwards to the owner) with read-your-writes, either lists every store, and a
+ * snapshot watch opened on either is served (relayed from the owner when needed).
  */
 class TwoInstancesTest {
 
     @Test
-    void writesThroughOneInstanceAreReadableThroughTheOther() {
+    void writesThroughOneInstanceAreReadableThroughTheOther() throws Exception {
         String prefix = "two" + UUID.randomUUID().toString().substring(0, 6);
         try (DkvServer a = TestDkv.start(TestDkv.config(prefix, TestDkv.tempDir()));
                 DkvServer b = TestDkv.start(TestDkv.config(prefix, TestDkv.tempDir()))) {
@@ -41,6 +42,16 @@ class TwoInstancesTest {
                 JsonObject seen = viaA.get("/v1/stores/" + store + "/kv/k?view=json", "DKV-Min-Revision",
                         update.json().getLong("revision").toString()).json();
                 assertThat(seen.getString("value")).isEqualTo("from-b");
+            }
+            for (String store : stores) {
+                // A snapshot is read where the store lives: half of these are relayed from the other instance.
+                try (SseClient watch = SseClient.open(b.port(), "/v1/stores/" + store + "/watch?prefix=&snapshot=true")) {
+                    List<SseClient.Message> snapshot = watch.until("snapshot-end", Duration.ofSeconds(20));
+                    assertThat(snapshot.get(0).key()).isEqualTo("k");
+                    assertThat(snapshot.get(0).data().getString("value")).isEqualTo("from-b");
+                    long put = viaA.put("/v1/stores/" + store + "/kv/k2", "live").json().getLong("revision");
+                    assertThat(watch.nextChange(Duration.ofSeconds(20)).revision()).isEqualTo(put);
+                }
             }
             assertThat(viaB.get("/v1/stores").json().getJsonArray("stores")).hasSize(stores.size());
             assertThat(viaA.get("/v1/stores").json().getJsonArray("stores")).hasSize(stores.size());

@@ -46,6 +46,13 @@ public final class CommittedRevisions {
         ready.forEach(f -> f.complete(null));
     }
 
+    private synchronized void forgetWaiter(String store, Waiter waiter) {
+        List<Waiter> list = waiters.get(store);
+        if (list != null && list.remove(waiter) && list.isEmpty()) {
+            waiters.remove(store);
+        }
+    }
+
     /** Forgets a store, so the next read learns its revision afresh. */
     public synchronized void forget(String store) {
         revisions.remove(store);
@@ -65,7 +72,14 @@ public final class CommittedRevisions {
             Long known = revisions.get(store);
             if (known == null || known < revision) {
                 CompletableFuture<Void> future = new CompletableFuture<>();
-                waiters.computeIfAbsent(store, s -> new ArrayList<>()).add(new Waiter(revision, future));
+                Waiter waiter = new Waiter(revision, future);
+                waiters.computeIfAbsent(store, s -> new ArrayList<>()).add(waiter);
+                // A caller that gives up (timeout) must not leave its waiter behind on an idle store.
+                future.whenComplete((v, error) -> {
+                    if (error != null) {
+                        forgetWaiter(store, waiter);
+                    }
+                });
                 return future;
             }
         }
