@@ -74,6 +74,12 @@ public final class Http {
         JsonObject json = new JsonObject();
         bytes(json, "key", key);
         bytes(json, "value", array(entry.getValue()));
+        return json.mergeIn(revisions(entry));
+    }
+
+    /** A key's revisions and lease, without its value (what a write answers). */
+    public static JsonObject revisions(KeyValue entry) {
+        JsonObject json = new JsonObject();
         json.put("createRevision", entry.getCreateRevision())
                 .put("modRevision", entry.getModRevision())
                 .put("version", entry.getVersion());

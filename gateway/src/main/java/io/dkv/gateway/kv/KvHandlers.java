@@ -21,6 +21,7 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Txn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -86,7 +87,7 @@ public final class KvHandlers {
                 Http.json(ctx, 200, Http.entry(key, entry).put("revision", snapshot.revision()));
             } else {
                 ctx.response().putHeader("Content-Type", "application/octet-stream")
-                        .end(io.vertx.core.buffer.Buffer.buffer(Http.array(entry.getValue())));
+                        .end(Buffer.buffer(Http.array(entry.getValue())));
             }
         });
     }
@@ -129,10 +130,9 @@ public final class KvHandlers {
             KeyValue current = result.getCurrent();
             Http.revision(ctx.response(), reply.getRevision());
             ctx.response().putHeader("ETag", Http.etag(current.getModRevision()));
-            JsonObject body = Http.entry(key, current).put("revision", reply.getRevision());
-            body.remove("value");
-            body.remove("valueBase64");
-            body.put("created", result.getPrevious() == null);
+            JsonObject body = new JsonObject();
+            Http.bytes(body, "key", key);
+            body.mergeIn(Http.revisions(current)).put("revision", reply.getRevision()).put("created", result.getPrevious() == null);
             Http.json(ctx, result.getPrevious() == null ? 201 : 200, body);
         });
     }
