@@ -152,8 +152,13 @@ public final class CommandBus implements AutoCloseable {
      * and leaves the store's committed revision in {@link #committed()}.
      */
     public CompletableFuture<Reply> sync(String store, Duration timeout) {
-        return send(Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore(store)
-                .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build(), timeout);
+        return send(syncCommand(store), timeout);
+    }
+
+    /** A SYNC command for the store: changes nothing, and its reply carries the committed revision. */
+    public static Command syncCommand(String store) {
+        return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore(store)
+                .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build();
     }
 
     private void readReplies() {

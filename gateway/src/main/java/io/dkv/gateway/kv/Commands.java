@@ -2,15 +2,51 @@ package io.dkv.gateway.kv;
 
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.Http;
 import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.Txn;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.UUID;
 import io.dkv.schemas.Reply;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
-/** Maps command outcomes that are not OK to API errors. */
+/** Builds commands from HTTP requests, and turns their replies into Vert.x futures and API errors. */
 public final class Commands {
     private Commands() {
+    }
+
+    /** A command for {@code store} carrying the request's DKV-Request-Id (or a fresh one). */
+    public static Command of(RoutingContext ctx, String store, CommandType type, Txn txn) {
+        return Command.newBuilder().setRequestId(requestId(ctx)).setStore(store).setType(type).setTxn(txn)
+                .setIssuedAtMs(System.currentTimeMillis()).build();
+    }
+
+    /** The client's DKV-Request-Id (so a retry is applied at most once), or a fresh one. */
+    private static String requestId(RoutingContext ctx) {
+        String id = ctx.request().getHeader(Http.REQUEST_ID_HEADER);
+        if (id == null) {
+            return UUID.randomUUID().toString();
+        }
+        if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, Http.REQUEST_ID_HEADER + " must be 1 to 128 printable ASCII characters");
+        }
+        return id;
+    }
+
+    /**
+     * Sends the command and completes, on the caller's context, with its reply whatever its status;
+     * a reply that never came fails with {@link #failure}'s TIMEOUT or UNAVAILABLE.
+     */
+    public static Future<Reply> send(Vertx vertx, CommandBus bus, Command command, Duration timeout) {
+        return Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext())
+                .recover(e -> Future.failedFuture(failure(e, command)));
     }
 
     /** @throws ApiException unless the reply's status is OK */

@@ -19,7 +19,6 @@ import io.dkv.schemas.OpResult;
 import io.dkv.schemas.OpType;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Txn;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -33,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -159,7 +157,7 @@ public final class KvHandlers {
     public void txn(RoutingContext ctx) {
         String store = Http.store(ctx);
         Txn txn = txnJson.parse(ctx.body().buffer());
-        Command command = command(ctx, store, txn);
+        Command command = Commands.of(ctx, store, CommandType.TXN, txn);
         reply(ctx, command, reply -> {
             Http.revision(ctx.response(), reply.getRevision());
             Http.json(ctx, 200, txnJson.render(reply));
@@ -169,7 +167,7 @@ public final class KvHandlers {
     private void send(RoutingContext ctx, String store, List<Compare> compares, List<Op> ops, byte[] key, Consumer<Reply> onSuccess) {
         Op current = Op.newBuilder().setType(OpType.GET).setKey(ByteBuffer.wrap(key)).build();
         Txn txn = Txn.newBuilder().setCompare(compares).setSuccess(ops).setFailure(compares.isEmpty() ? List.of() : List.of(current)).build();
-        reply(ctx, command(ctx, store, txn), reply -> {
+        reply(ctx, Commands.of(ctx, store, CommandType.TXN, txn), reply -> {
             if (!reply.getSucceeded()) {
                 KeyValue entry = reply.getResults().isEmpty() ? null : reply.getResults().get(0).getCurrent();
                 Http.revision(ctx.response(), reply.getRevision());
@@ -182,10 +180,10 @@ public final class KvHandlers {
     }
 
     private void reply(RoutingContext ctx, Command command, Consumer<Reply> onOk) {
-        Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext()).onComplete(ar -> {
+        Commands.send(vertx, bus, command, timeout).onComplete(ar -> {
             try {
                 if (ar.failed()) {
-                    throw Commands.failure(ar.cause(), command);
+                    throw ar.cause() instanceof RuntimeException e ? e : new IllegalStateException(ar.cause());
                 }
                 Reply reply = ar.result();
                 Commands.check(reply);
@@ -212,23 +210,6 @@ public final class KvHandlers {
                 ctx.fail(e);
             }
         });
-    }
-
-    private Command command(RoutingContext ctx, String store, Txn txn) {
-        return Command.newBuilder().setRequestId(requestId(ctx)).setStore(store).setType(CommandType.TXN)
-                .setTxn(txn).setIssuedAtMs(System.currentTimeMillis()).build();
-    }
-
-    /** The client's DKV-Request-Id (so a retry is applied at most once), or a fresh one. */
-    public static String requestId(RoutingContext ctx) {
-        String id = ctx.request().getHeader(Http.REQUEST_ID_HEADER);
-        if (id == null) {
-            return UUID.randomUUID().toString();
-        }
-        if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c > 32 && c < 127)) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, Http.REQUEST_ID_HEADER + " must be 1 to 128 printable ASCII characters");
-        }
-        return id;
     }
 
     /** If-Match and If-None-Match as compare clauses on the key. */

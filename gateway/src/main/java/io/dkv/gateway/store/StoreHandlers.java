@@ -8,7 +8,6 @@ import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.Commands;
-import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.TopicManager;
 import io.dkv.schemas.Command;
@@ -69,7 +68,7 @@ public final class StoreHandlers {
     /** PUT /v1/stores/{store}: 201 when created, 200 when it already existed. */
     public void create(RoutingContext ctx) {
         String store = Http.store(ctx);
-        Command command = command(ctx, store, CommandType.CREATE_STORE);
+        Command command = Commands.of(ctx, store, CommandType.CREATE_STORE, null);
         vertx.executeBlocking(() -> {
             try {
                 topicManager.ensureChangeTopic(store);
@@ -96,7 +95,7 @@ public final class StoreHandlers {
     /** DELETE /v1/stores/{store}: removes the store, its keys and its change topic. */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
-        send(command(ctx, store, CommandType.DELETE_STORE)).compose(reply -> {
+        send(Commands.of(ctx, store, CommandType.DELETE_STORE, null)).compose(reply -> {
             Commands.check(reply);
             return vertx.executeBlocking(() -> {
                 topicManager.deleteChangeTopic(store);
@@ -185,12 +184,6 @@ public final class StoreHandlers {
     }
 
     private Future<Reply> send(Command command) {
-        return Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext())
-                .recover(e -> Future.failedFuture(Commands.failure(e, command)));
-    }
-
-    private static Command command(RoutingContext ctx, String store, CommandType type) {
-        return Command.newBuilder().setRequestId(KvHandlers.requestId(ctx)).setStore(store).setType(type)
-                .setIssuedAtMs(System.currentTimeMillis()).build();
+        return Commands.send(vertx, bus, command, timeout);
     }
 }

@@ -212,8 +212,4 @@ public final class Watch {
             action.run();
         }
     }
-
-    public boolean isClosed() {
-        return closed;
-    }
 }

@@ -143,7 +143,7 @@ public final class WatchStarter {
     }
 
     private Future<Reply> sync(String store) {
-        return Future.fromCompletionStage(bus.sync(store, timeout), vertx.getOrCreateContext()).map(reply -> {
+        return Commands.send(vertx, bus, CommandBus.syncCommand(store), timeout).map(reply -> {
             Commands.check(reply);
             return reply;
         });
