@@ -15,6 +15,7 @@ import io.dkv.gateway.watch.internals.ChangeFeed;
 import io.dkv.gateway.watch.internals.HistoryReader;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.EmbeddedKafkaBroker;
+import io.dkv.kafka.LocalPorts;
 import io.dkv.kafka.TopicManager;
 import io.dkv.streams.StreamsNode;
 import io.dkv.streams.StreamsSettings;
@@ -26,9 +27,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -98,7 +96,7 @@ public final class DkvServer implements AutoCloseable {
         topicManager.ensureCoreTopics();
         int replyPartitions = topicManager.partitions(topics.replies());
 
-        port = config.port == 0 ? freePort() : config.port;
+        port = config.port == 0 ? LocalPorts.free() : config.port;
         HostInfo self = new HostInfo(config.advertisedHost, port);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -186,14 +184,6 @@ public final class DkvServer implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("Error while stopping {}", part, e);
             }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

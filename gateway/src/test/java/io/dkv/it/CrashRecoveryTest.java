@@ -3,10 +3,9 @@ package io.dkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dkv.kafka.LocalPorts;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -30,7 +29,7 @@ class CrashRecoveryTest {
     void acknowledgedWritesSurviveSigkillAndRetriesApplyExactlyOnce() throws Exception {
         Path dir = TestDkv.tempDir();
         String prefix = "crash" + UUID.randomUUID().toString().substring(0, 6);
-        int port = freePort();
+        int port = LocalPorts.free();
         Path log = dir.resolve("dkv.log");
         Set<String> attempted = ConcurrentHashMap.newKeySet();
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -84,12 +83,6 @@ class CrashRecoveryTest {
             JsonObject store = http.get("/v1/stores/crash").json();
             assertThat(store.getLong("keys")).isEqualTo(attempted.size());
             assertThat(store.getLong("revision")).isEqualTo(attempted.size());
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

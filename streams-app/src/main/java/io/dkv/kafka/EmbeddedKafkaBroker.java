@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +46,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public EmbeddedKafkaBroker(Path logDir, int port, Map<String, String> overrides) {
         this.logDir = logDir;
-        this.port = port == 0 ? freePort() : port;
-        this.controllerPort = freePort();
+        this.port = port == 0 ? LocalPorts.free() : port;
+        this.controllerPort = LocalPorts.free();
         this.overrides = Map.copyOf(overrides);
     }
 
@@ -140,15 +139,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
             server = null;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
