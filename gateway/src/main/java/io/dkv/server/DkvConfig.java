@@ -3,6 +3,8 @@ package io.dkv.server;
 import io.dkv.gateway.Limits;
 import io.dkv.kafka.DkvTopics;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -67,6 +69,14 @@ public final class DkvConfig {
 
     @Option(names = "--stream-threads", description = "Kafka Streams threads (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     public int streamThreads;
+
+    @Option(names = "--streams-property", split = ",", paramLabel = "KEY=VALUE",
+            description = "A Kafka Streams property applied over DKV's own (repeatable or comma-separated); prefix producer. or consumer. for its clients.")
+    public Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+    @Option(names = "--broker-property", split = ",", paramLabel = "KEY=VALUE",
+            description = "A property of the embedded broker applied over DKV's own (repeatable or comma-separated).")
+    public Map<String, String> brokerProperties = new LinkedHashMap<>();
 
     @Option(names = "--session-timeout-ms", description = "How long a silent (crashed) instance keeps its stores before another takes them over (default: ${DEFAULT-VALUE}).",
             defaultValue = "10000")

@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -78,7 +77,7 @@ public final class DkvServer implements AutoCloseable {
         Path dataDir = config.dataDir.toAbsolutePath();
         if (config.bootstrapServers == null) {
             progress("1/4", "starting the embedded Kafka broker (KRaft) in " + dataDir.resolve("kafka"));
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), config.kafkaPort).start();
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), config.kafkaPort, config.brokerProperties).start();
             parts.push(broker);
             bootstrapServers = broker.bootstrapServers();
         } else {
@@ -109,7 +108,7 @@ public final class DkvServer implements AutoCloseable {
         progress("3/4", "starting Kafka Streams (state in " + dataDir.resolve("streams") + ")");
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
-                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, Map.of()), topics);
+                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties), topics);
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
         streamsMetrics.bindTo(registry);
         parts.push(streamsMetrics);

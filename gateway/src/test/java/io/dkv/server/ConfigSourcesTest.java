@@ -33,6 +33,18 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void kafkaPropertiesComeFromRepeatedFlagsOrFromTheEnvironment() {
+        String[] args = {"--streams-property", "producer.linger.ms=20", "--streams-property", "num.standby.replicas=1"};
+        Map<String, String> env = Map.of("DKV_BROKER_PROPERTY", "num.io.threads=2,num.network.threads=2");
+
+        DkvConfig config = new DkvConfig();
+        new CommandLine(new DkvMain(config)).setDefaultValueProvider(new EnvironmentAndFileDefaults(env, args)).parseArgs(args);
+
+        assertThat(config.streamsProperties).containsExactly(Map.entry("producer.linger.ms", "20"), Map.entry("num.standby.replicas", "1"));
+        assertThat(config.brokerProperties).containsExactly(Map.entry("num.io.threads", "2"), Map.entry("num.network.threads", "2"));
+    }
+
+    @Test
     void defaultsAreTheSingleMachineSetUp() {
         DkvConfig config = DkvConfig.defaults();
         assertThat(config.port).isEqualTo(7861);

@@ -49,6 +49,9 @@ public final class KvBenchmark implements Callable<Integer> {
             defaultValue = "1")
     int stores;
 
+    @Option(names = "--workloads", split = ",", description = "which of put, get to run", defaultValue = "put,get")
+    List<String> workloads;
+
     @Override
     public Integer call() throws Exception {
         Vertx vertx = Vertx.vertx();
@@ -62,12 +65,16 @@ public final class KvBenchmark implements Callable<Integer> {
             preload(vertx, dkvEndpoint, value);
             List<ClosedLoopLoad.Result> results = new ArrayList<>();
             for (int n : clients) {
-                results.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
-                if (!etcd.equals("none")) {
-                    results.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
+                if (workloads.contains("put")) {
+                    results.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
+                    if (!etcd.equals("none")) {
+                        results.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
+                    }
                 }
-                results.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
-                if (!etcd.equals("none")) {
+                if (workloads.contains("get")) {
+                    results.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
+                }
+                if (workloads.contains("get") && !etcd.equals("none")) {
                     results.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(Endpoint.parse(etcd), i, false)));
                     results.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(Endpoint.parse(etcd), i, true)));
                 }
@@ -118,7 +125,7 @@ public final class KvBenchmark implements Callable<Integer> {
     }
 
     private static double throughput(List<ClosedLoopLoad.Result> results, String name, int n) {
-        return results.stream().filter(r -> r.name().equals(name) && r.clients() == n).findFirst().orElseThrow().throughput();
+        return results.stream().filter(r -> r.name().equals(name) && r.clients() == n).mapToDouble(ClosedLoopLoad.Result::throughput).findFirst().orElse(Double.NaN);
     }
 
     private String key(int i) {

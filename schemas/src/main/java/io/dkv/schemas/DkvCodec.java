@@ -26,6 +26,7 @@ public final class DkvCodec<T extends SpecificRecord> {
 
     /** Every writer schema DKV may meet on a topic or in a state store. Append, never remove. */
     static final List<Schema> SCHEMAS = List.of(
+            history("Command-1.avsc"),
             Command.getClassSchema(),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),
@@ -47,7 +48,8 @@ public final class DkvCodec<T extends SpecificRecord> {
     public static final DkvCodec<StoreMeta> STORE_META = new DkvCodec<>(StoreMeta.getClassSchema());
     public static final DkvCodec<ProcessedRequest> PROCESSED_REQUEST = new DkvCodec<>(ProcessedRequest.getClassSchema());
 
-    private static Schema history(String name) {
+    /** A superseded writer schema bundled under {@code history/}, by file name. */
+    static Schema history(String name) {
         try (InputStream in = DkvCodec.class.getResourceAsStream("history/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("schema history " + name + " is missing from the schemas jar");

@@ -42,7 +42,7 @@ class ChangeEventDeserializerTest {
 
     @Test
     void recordsWrittenWithTheFirstChangeEventSchemaStillDecode() throws Exception {
-        org.apache.avro.Schema v1 = DkvCodec.SCHEMAS.get(2);
+        org.apache.avro.Schema v1 = DkvCodec.history("ChangeEvent-1.avsc");
         org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v1);
         old.put("type", new org.apache.avro.generic.GenericData.EnumSymbol(v1.getField("type").schema(), "PUT"));
         old.put("value", ByteBuffer.wrap(new byte[] {1}));

@@ -3,6 +3,7 @@ package io.dkv.streams;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.internals.ChangeTopicNameExtractor;
 import io.dkv.streams.internals.CommandProcessor;
+import io.dkv.streams.internals.ProcessedRequests;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -16,14 +17,14 @@ import org.apache.kafka.streams.state.Stores;
  * <ul>
  *   <li>{@link #KV_STORE}: {@link StoreKeys store key} → Avro {@code KeyValue};
  *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count);
- *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest}, a window store whose
- *       retention is the dedupe window.
+ *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest}, a window store filed
+ *       by window-long time buckets (see {@link ProcessedRequests}).
  * </ul>
  */
 public final class DkvTopology {
     public static final String KV_STORE = "kv";
     public static final String META_STORE = "meta";
-    public static final String REQUESTS_STORE = "requests";
+    public static final String REQUESTS_STORE = "processed-requests";
     public static final String SOURCE = "commands";
     public static final String PROCESSOR = "command-processor";
     public static final String CHANGES_SINK = "changes";
@@ -44,9 +45,7 @@ public final class DkvTopology {
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
-        topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(REQUESTS_STORE, dedupeWindow.multipliedBy(2), dedupeWindow, false),
-                Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);
         topology.addSink(CHANGES_SINK, new ChangeTopicNameExtractor(topics),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         topology.addSink(REPLIES_SINK, topics.replies(),

@@ -56,8 +56,10 @@ public final class StreamsNode implements AutoCloseable {
         if (topics.settings().replicationFactor() > 0) {
             p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(topics.settings().replicationFactor()));
         }
-        // Request/reply: send at once (Kafka 4 raised the default linger to 5 ms), fetch as soon as data is there.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
+        // Nobody reads a transaction's records before it commits, and every commit flushes the
+        // producer: holding records until then sends each transaction in a few large produce requests
+        // (each registering its partitions with the transaction once) instead of dozens of small ones.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "100");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
         // A crashed instance's stores move to a survivor after this long without heartbeats.

@@ -137,6 +137,25 @@ class DkvTopologyTest {
     }
 
     @Test
+    void aRetryIsRecognisedForTheWholeDedupeWindowAndForgottenAfterTwo() {
+        long window = Duration.ofMinutes(5).toMillis();
+        long boundary = 4 * window;
+        sendAt(command("s1", CommandType.CREATE_STORE, null), boundary - window);
+        Command beforeBoundary = txn("s1", List.of(), List.of(put("a", "1")), List.of());
+        Command afterBoundary = txn("s1", List.of(), List.of(put("b", "1")), List.of());
+        Reply first = sendAt(beforeBoundary, boundary - 1);
+        Reply second = sendAt(afterBoundary, boundary + 1);
+
+        assertThat(sendAt(beforeBoundary, boundary - 1 + window - 1)).isEqualTo(first);
+        assertThat(sendAt(afterBoundary, boundary - 1000)).as("retry through a gateway whose clock is behind").isEqualTo(second);
+        assertThat(sendAt(afterBoundary, boundary + 1 + window - 1)).isEqualTo(second);
+        assertThat(changes("s1")).hasSize(2);
+
+        Reply muchLater = sendAt(beforeBoundary, boundary - 1 + 2 * window + 1);
+        assertThat(muchLater.getRevision()).as("remembered for at most two windows").isEqualTo(3);
+    }
+
+    @Test
     void unknownStoresAndMalformedTransactionsAreRejectedWithoutChanges() {
         assertThat(send(txn("nope", List.of(), List.of(put("a", "1")), List.of())).getStatus()).isEqualTo(Status.NOT_FOUND);
 
@@ -186,7 +205,11 @@ class DkvTopologyTest {
     }
 
     private Reply send(Command command) {
-        commands.pipeInput(command.getStore(), DkvCodec.COMMAND.encode(command));
+        return sendAt(command, 1_000_000);
+    }
+
+    private Reply sendAt(Command command, long timestamp) {
+        commands.pipeInput(command.getStore(), DkvCodec.COMMAND.encode(command), timestamp);
         List<byte[]> out = replies.readValuesToList();
         assertThat(out).hasSize(1);
         return DkvCodec.REPLY.decode(out.get(0));

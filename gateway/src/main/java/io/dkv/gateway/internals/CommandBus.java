@@ -54,6 +54,8 @@ public final class CommandBus implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    /** Commands per store sent and not yet answered (absent: none). */
+    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
     private final CommittedRevisions committed = new CommittedRevisions();
     private final Thread replyThread;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -115,6 +117,10 @@ public final class CommandBus implements AutoCloseable {
      * Appends the command and returns its reply once the transaction that processed it committed.
      * The future fails with {@link TimeoutException} after {@code timeout}; the command may still
      * be applied later, and a retry with the same request id then returns its original reply.
+     *
+     * <p>Sets the command's {@code commitNow} when no other command of its store is waiting here:
+     * a lone writer then pays one commit, not the wait for the next commit interval, while under
+     * load the commands share the interval's transactions.
      */
     public CompletableFuture<Reply> send(Command command, Duration timeout) {
         long started = System.nanoTime();
@@ -123,15 +129,18 @@ public final class CommandBus implements AutoCloseable {
         if (earlier != null) {
             return earlier;
         }
+        String store = command.getStore();
+        command.setCommitNow(inFlight.merge(store, 1, Integer::sum) == 1);
         future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
+                    inFlight.computeIfPresent(store, (s, n) -> n == 1 ? null : n - 1);
                     pending.remove(command.getRequestId(), future);
                     if (error == null) {
                         roundTrip.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                     }
                 });
         ProducerRecord<String, byte[]> record =
-                new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
+                new ProducerRecord<>(topics.commands(), store, DkvCodec.COMMAND.encode(command));
         // producer.send blocks while it fetches metadata or its buffer is full; keep that off callers' threads.
         sender.execute(() -> {
             try {

@@ -5,7 +5,6 @@ import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.InvalidRecordException;
-import io.dkv.schemas.ProcessedRequest;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
@@ -20,8 +19,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +28,17 @@ import org.slf4j.LoggerFactory;
  * reply), otherwise validate it against the state stores, apply it, and forward the change
  * records and the reply. Kafka Streams writes the store updates, the changes, the reply and the
  * input offset in one exactly-once transaction, so a rejected or failed command changes nothing.
+ *
+ * <p>Transactions commit every {@code commit.interval.ms}, or right after a command marked
+ * {@code commitNow} (its gateway had nothing else of the store in flight, so waiting would only
+ * add latency).
  */
 public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
 
     private final Duration dedupeWindow;
     private ProcessorContext<byte[], byte[]> context;
-    private WindowStore<String, byte[]> processed;
+    private ProcessedRequests processed;
     private StoreRegistry registry;
     private TxnApplier txns;
 
@@ -50,7 +51,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         this.context = context;
         KeyValueStore<Bytes, byte[]> kv = context.getStateStore(DkvTopology.KV_STORE);
         KeyValueStore<String, byte[]> meta = context.getStateStore(DkvTopology.META_STORE);
-        this.processed = context.getStateStore(DkvTopology.REQUESTS_STORE);
+        this.processed = new ProcessedRequests(context.getStateStore(DkvTopology.REQUESTS_STORE), dedupeWindow);
         this.registry = new StoreRegistry(meta, kv);
         this.txns = new TxnApplier(registry, kv);
     }
@@ -67,12 +68,19 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             return;
         }
         long now = record.timestamp();
-        Reply earlier = earlierReply(command.getRequestId(), now);
+        Reply earlier = processed.find(command.getRequestId(), now);
         if (earlier != null) {
             LOG.debug("Request {} already processed; repeating its reply", command.getRequestId());
             forwardReply(earlier, now);
-            return;
+        } else {
+            apply(command, now);
         }
+        if (command.getCommitNow()) {
+            context.commit();
+        }
+    }
+
+    private void apply(Command command, long now) {
         CommandOutcome outcome = switch (command.getType()) {
             case CREATE_STORE -> registry.create(command, now);
             case DELETE_STORE -> registry.delete(command);
@@ -81,8 +89,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));
         };
         if (command.getType() != CommandType.SYNC) {
-            processed.put(command.getRequestId(),
-                    DkvCodec.PROCESSED_REQUEST.encode(new ProcessedRequest(now, outcome.reply())), now);
+            processed.remember(command.getRequestId(), outcome.reply(), now);
         }
         int index = 0;
         for (CommandOutcome.Change change : outcome.changes()) {
@@ -96,16 +103,6 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         StoreMeta meta = registry.get(command.getStore());
         return CommandOutcome.of(meta == null ? Replies.notFound(command)
                 : Replies.of(command, Status.OK, meta.getRevision()).build());
-    }
-
-    private Reply earlierReply(String requestId, long now) {
-        try (WindowStoreIterator<byte[]> it = processed.fetch(requestId, now - dedupeWindow.toMillis(), Long.MAX_VALUE)) {
-            Reply reply = null;
-            while (it.hasNext()) {
-                reply = DkvCodec.PROCESSED_REQUEST.decode(it.next().value).getReply();
-            }
-            return reply;
-        }
     }
 
     private void forwardChange(CommandOutcome.Change change, int index, int batchSize, long timestamp) {
