@@ -49,6 +49,10 @@ public final class KvBenchmark implements Callable<Integer> {
             defaultValue = "1")
     int stores;
 
+    @Option(names = "--settle-s", defaultValue = "0",
+            description = "drive DKV (64 clients, puts then gets) this long before measuring anything, so its JIT compiler has settled; etcd is compiled ahead of time")
+    int settleSeconds;
+
     @Option(names = "--workloads", split = ",", description = "which of put, get to run", defaultValue = "put,get")
     List<String> workloads;
 
@@ -63,6 +67,11 @@ public final class KvBenchmark implements Callable<Integer> {
                         .compose(r -> r.send()).await();
             }
             preload(vertx, dkvEndpoint, value);
+            if (settleSeconds > 0) {
+                System.out.printf("settling DKV for %d s (not measured)...%n", settleSeconds);
+                ClosedLoopLoad.run(vertx, "settle put", 64, 0, settleSeconds * 500L, i -> dkvPut(dkvEndpoint, i, value));
+                ClosedLoopLoad.run(vertx, "settle get", 64, 0, settleSeconds * 500L, i -> dkvGet(dkvEndpoint, i));
+            }
             List<ClosedLoopLoad.Result> results = new ArrayList<>();
             for (int n : clients) {
                 if (workloads.contains("put")) {
