@@ -4,20 +4,24 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * Forwards a read to the DKV instance that owns the store and relays its answer unchanged.
- * A forwarded request carries {@link #FORWARDED_HEADER}, and is never forwarded again, so a
- * request cannot bounce between instances during a rebalance.
+ * Reads from other DKV instances: forwards a read to the instance that owns the store and relays
+ * its answer unchanged, or fetches a JSON document from one. A forwarded request carries
+ * {@link #FORWARDED_HEADER}, and is never forwarded again, so a request cannot bounce between
+ * instances during a rebalance. Thread-safe; every call returns at once (Vert.x client).
  */
 public final class ReadForwarder {
     public static final String FORWARDED_HEADER = "DKV-Forwarded";
@@ -71,6 +75,16 @@ public final class ReadForwarder {
             response.pipeTo(ctx.response());
         }).onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
                 "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
+    }
+
+    /**
+     * GETs a JSON document from another DKV instance, marked as forwarded so it answers from its own
+     * state. Fails if the instance does not answer within the timeout or answers anything but JSON.
+     */
+    public Future<JsonObject> getJson(HostInfo host, String uri) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(host.host()).setPort(host.port())
+                .setURI(uri).setTimeout(timeoutMs).putHeader(FORWARDED_HEADER, "1");
+        return client.request(options).compose(HttpClientRequest::send).compose(HttpClientResponse::body).map(JsonObject::new);
     }
 
     /** The request to send to the owner, or null (and {@code ctx} failed) if it was forwarded already. */

@@ -19,9 +19,6 @@ import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.StreamsNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -48,7 +45,6 @@ public final class StoreHandlers {
     private final TopicManager topicManager;
     private final DkvTopics topics;
     private final StreamsNode node;
-    private final HttpClient client;
     private final Duration timeout;
 
     public StoreHandlers(Vertx vertx, CommandBus bus, StateReader reader, Owners owners, ReadForwarder forwarder,
@@ -61,7 +57,6 @@ public final class StoreHandlers {
         this.topicManager = topicManager;
         this.topics = topics;
         this.node = node;
-        this.client = vertx.createHttpClient();
         this.timeout = timeout;
     }
 
@@ -166,13 +161,9 @@ public final class StoreHandlers {
     }
 
     private Future<List<JsonObject>> remoteStores(StreamsMetadata instance) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(instance.host())
-                .setPort(instance.port()).setURI("/v1/stores?scope=local").setTimeout(timeout.toMillis())
-                .putHeader(ReadForwarder.FORWARDED_HEADER, "1");
-        return client.request(options).compose(r -> r.send()).compose(r -> r.body()).map(body -> {
-            JsonArray stores = new JsonObject(body).getJsonArray("stores");
+        return forwarder.getJson(instance.hostInfo(), "/v1/stores?scope=local").map(body -> {
             List<JsonObject> out = new ArrayList<>();
-            stores.forEach(s -> out.add((JsonObject) s));
+            body.getJsonArray("stores").forEach(s -> out.add((JsonObject) s));
             return out;
         }).recover(e -> Future.failedFuture(new ApiException(ErrorCode.UNAVAILABLE,
                 "DKV instance " + instance.host() + ":" + instance.port() + " did not list its stores: " + e.getMessage())));
