@@ -31,10 +31,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Transactions commit every {@code commit.interval.ms}, or right after a command marked
  * {@code commitNow} (its gateway had nothing else of the store in flight, so waiting would only
- * add latency).
+ * add latency) unless that command waited more than {@link #STALE_COMMAND_MS} to be processed.
  */
 public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
+    /**
+     * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
+     * as when many gateways each send one: committing after every such command would leave one
+     * command per transaction, so they share the interval's transactions instead. A lone writer's
+     * commands arrive in a few milliseconds, and the first one after a start in a few tens (20 ms
+     * proved too tight for that). Clock skew only moves the choice, never the outcome.
+     */
+    static final long STALE_COMMAND_MS = 100;
 
     private final Duration dedupeWindow;
     private ProcessorContext<byte[], byte[]> context;
@@ -75,7 +83,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         } else {
             apply(command, now);
         }
-        if (command.getCommitNow()) {
+        if (command.getCommitNow() && context.currentSystemTimeMs() - record.timestamp() <= STALE_COMMAND_MS) {
             context.commit();
         }
     }

@@ -1,0 +1,100 @@
+package io.dkv.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.Command;
+import io.dkv.schemas.CommandType;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.Op;
+import io.dkv.schemas.OpType;
+import io.dkv.schemas.Txn;
+import io.dkv.server.DkvConfig;
+import io.dkv.server.DkvServer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gateway marks a command {@code commitNow} when nothing else of its store is in flight there,
+ * and the stream thread then commits at once, unless the command waited in a queue, when it shares
+ * the interval's transaction with the commands around it.
+ */
+class EarlyCommitTest {
+    private static final Pattern COMMITS = Pattern.compile("(?m)^kafka_stream_thread_commit_total\\{[^}]*} (\\S+)$");
+
+    /**
+     * The interval here is nine seconds (just under the transaction timeout) and the request timeout
+     * three, so a put left to the interval would time out with a probability of two in three.
+     */
+    @Test
+    void aLoneWritersCommandsAreCommittedWithoutWaitingForTheCommitInterval() {
+        DkvConfig config = TestDkv.config();
+        config.commitIntervalMs = 9_000;
+        config.requestTimeoutMs = 3_000;
+        try (DkvServer server = TestDkv.start(config)) {
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/lone", "").status()).isEqualTo(201);
+            for (int i = 1; i <= 20; i++) {
+                DkvHttp.Response put = http.put("/v1/stores/lone/kv/k", "v" + i);
+                assertThat(put.status()).as("put %d: %s", i, put).isIn(200, 201);
+                assertThat(put.revision()).isEqualTo(i);
+            }
+            DkvHttp.Response read = http.get("/v1/stores/lone/kv/k", "DKV-Min-Revision", "20");
+            assertThat(read.status()).isEqualTo(200);
+            assertThat(read.text()).isEqualTo("v20");
+        }
+    }
+
+    /** As if 400 gateways each sent one command at the same moment: they must not get a commit each. */
+    @Test
+    void queuedCommandsMarkedCommitNowShareTransactions() {
+        DkvConfig config = TestDkv.config();
+        try (DkvServer server = TestDkv.start(config);
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG, "50"), new StringSerializer(), new ByteArraySerializer())) {
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/crowd", "").status()).isEqualTo(201);
+            double commitsBefore = commits(http);
+            String commands = new DkvTopics(config.topicPrefix, config.topicSettings()).commands();
+            int n = 400;
+            for (int i = 0; i < n; i++) {
+                Command put = Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore("crowd")
+                        .setType(CommandType.TXN).setCommitNow(true)
+                        .setTxn(Txn.newBuilder().setCompare(List.of()).setFailure(List.of())
+                                .setSuccess(List.of(Op.newBuilder().setType(OpType.PUT).setKey(utf8("k" + i)).setValue(utf8("v")).build()))
+                                .build())
+                        .build();
+                producer.send(new ProducerRecord<>(commands, "crowd", DkvCodec.COMMAND.encode(put)));
+            }
+            producer.flush();
+
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(http.get("/v1/stores/crowd", "DKV-Min-Revision", String.valueOf(n)).json().getLong("revision")).isEqualTo(n));
+            assertThat(commits(http) - commitsBefore).as("transactions for %d queued commands", n).isLessThan(n / 2.0);
+        }
+    }
+
+    private static double commits(DkvHttp http) {
+        Matcher m = COMMITS.matcher(http.get("/metrics").text());
+        assertThat(m.find()).as("commit counter in /metrics").isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+}
