@@ -83,7 +83,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         } else {
             apply(command, now);
         }
-        if (command.getCommitNow() && context.currentSystemTimeMs() - record.timestamp() <= STALE_COMMAND_MS) {
+        if (command.getCommitNow() && context.currentSystemTimeMs() - now <= STALE_COMMAND_MS) {
             context.commit();
         }
     }
