@@ -58,7 +58,11 @@ class EarlyCommitTest {
         }
     }
 
-    /** As if 400 gateways each sent one command at the same moment: they must not get a commit each. */
+    /**
+     * As if 1,000 gateways each sent one command at the same moment: they must not get a commit each.
+     * Only those processed within the first 100 ms may commit early, and a commit takes far longer
+     * than the 0.2 ms that would let half of them do so.
+     */
     @Test
     void queuedCommandsMarkedCommitNowShareTransactions() {
         DkvConfig config = TestDkv.config();
@@ -70,7 +74,7 @@ class EarlyCommitTest {
             assertThat(http.put("/v1/stores/crowd", "").status()).isEqualTo(201);
             double commitsBefore = commits(http);
             String commands = new DkvTopics(config.topicPrefix, config.topicSettings()).commands();
-            int n = 400;
+            int n = 1_000;
             for (int i = 0; i < n; i++) {
                 Command put = Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore("crowd")
                         .setType(CommandType.TXN).setCommitNow(true)
