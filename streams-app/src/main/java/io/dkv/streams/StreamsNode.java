@@ -1,6 +1,7 @@
 package io.dkv.streams;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Properties;
@@ -51,6 +52,7 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(settings.pollMs()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(settings.streamThreads()));
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, MissFriendlyRocksDbConfig.class.getName());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         if (topics.settings().replicationFactor() > 0) {
