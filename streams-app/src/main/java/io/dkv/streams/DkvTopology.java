@@ -13,10 +13,12 @@ import org.apache.kafka.streams.state.Stores;
  * DKV's Kafka Streams topology: commands (keyed by store name) → {@link CommandProcessor} →
  * change records to each store's change topic and replies to the replies topic.
  *
- * <p>State stores (RocksDB, caching disabled so interactive queries see each write at once):
+ * <p>State stores (RocksDB):
  * <ul>
  *   <li>{@link #KV_STORE}: {@link StoreKeys store key} → Avro {@code KeyValue};
- *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count);
+ *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count), cached: every
+ *       command rewrites its store's entry, and the cache sends only the last one per commit to
+ *       RocksDB and the changelog (interactive queries read through the cache);
  *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest}, a window store filed
  *       by window-long time buckets (see {@link ProcessedRequests}).
  * </ul>
@@ -44,7 +46,7 @@ public final class DkvTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+                Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);
         topology.addSink(CHANGES_SINK, new ChangeTopicNameExtractor(topics),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
+    private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
 
     private final KafkaStreams streams;
 
@@ -51,7 +52,8 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitIntervalMs()));
         p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(settings.pollMs()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(settings.streamThreads()));
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        // Only the meta store is cached; it holds one small entry per DKV store.
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, String.valueOf(META_CACHE_BYTES));
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, MissFriendlyRocksDbConfig.class.getName());
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
