@@ -68,6 +68,9 @@ class DkvTopologyTest {
         assertThat(second.getResults().get(0).getCurrent().getVersion()).isEqualTo(2);
         assertThat(second.getResults().get(0).getCurrent().getCreateRevision()).isEqualTo(1);
         assertThat(second.getResults().get(0).getPrevious().getModRevision()).isEqualTo(1);
+        assertThat(second.getResults().get(0).getCurrent().getValue().remaining())
+                .as("a put's reply leaves the values out").isZero();
+        assertThat(second.getResults().get(0).getPrevious().getValue().remaining()).isZero();
 
         List<TestRecord<String, ChangeEvent>> changes = changes("s1");
         assertThat(changes).extracting(r -> r.value().getRevision()).containsExactly(1L, 2L);
@@ -165,6 +168,19 @@ class DkvTopologyTest {
         assertThat(duplicate.getRevision()).isZero();
         assertThat(send(command("s1", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.ALREADY_EXISTS);
         assertThat(changes("s1")).isEmpty();
+    }
+
+    @Test
+    void getInATransactionSeesTheWritesBeforeIt() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        send(txn("s1", List.of(), List.of(put("k", "old")), List.of()));
+
+        Reply reply = send(txn("s1", List.of(), List.of(op(OpType.GET, "k", null), put("k", "new"), op(OpType.GET, "k", null)), List.of()));
+
+        assertThat(utf8(reply.getResults().get(0).getCurrent().getValue())).isEqualTo("old");
+        assertThat(reply.getResults().get(1).getPrevious().getModRevision()).isEqualTo(1);
+        assertThat(utf8(reply.getResults().get(2).getCurrent().getValue())).isEqualTo("new");
+        assertThat(reply.getResults().get(2).getCurrent().getModRevision()).isEqualTo(2);
     }
 
     @Test

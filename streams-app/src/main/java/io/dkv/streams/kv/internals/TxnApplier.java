@@ -35,6 +35,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * revision r and then reads the meta revision sees at least r. Used only from the stream thread.
  */
 public final class TxnApplier {
+    private static final ByteBuffer NO_VALUE = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
     private final StoreRegistry registry;
     private final KeyValueStore<Bytes, byte[]> kv;
 
@@ -60,10 +62,14 @@ public final class TxnApplier {
         boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, read(store, bytes(c.getKey()))));
         List<Op> ops = succeeded ? txn.getSuccess() : txn.getFailure();
 
+        // Each op's key as it was before the transaction.
+        List<KeyValue> before = new ArrayList<>(ops.size());
         long keyDelta = 0;
         boolean changes = false;
         for (Op op : ops) {
-            boolean exists = kv.get(StoreKeys.key(store, bytes(op.getKey()))) != null;
+            KeyValue entry = read(store, bytes(op.getKey()));
+            before.add(entry);
+            boolean exists = entry != null;
             if (op.getType() == OpType.PUT) {
                 changes = true;
                 keyDelta += exists ? 0 : 1;
@@ -80,10 +86,13 @@ public final class TxnApplier {
 
         List<OpResult> results = new ArrayList<>(ops.size());
         List<Change> changeRecords = new ArrayList<>();
-        for (Op op : ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
             byte[] key = bytes(op.getKey());
             Bytes storeKey = StoreKeys.key(store, key);
-            KeyValue previous = read(store, key);
+            // A branch writes a key at most once, so a write's key is as it was before the
+            // transaction; a GET may follow a write of its key and must see it.
+            KeyValue previous = op.getType() == OpType.GET ? read(store, key) : before.get(i);
             OpResult.Builder result = OpResult.newBuilder().setType(op.getType()).setKey(op.getKey());
             switch (op.getType()) {
                 case PUT -> {
@@ -95,7 +104,7 @@ public final class TxnApplier {
                             .setLease(op.getLease())
                             .build();
                     kv.put(storeKey, DkvCodec.KEY_VALUE.encode(current));
-                    result.setCurrent(current).setPrevious(previous);
+                    result.setCurrent(revisionsOf(current)).setPrevious(revisionsOf(previous));
                     changeRecords.add(new Change(store, key, DkvCodec.CHANGE_EVENT.encode(ChangeEvents.put(current, previous)),
                             "PUT", revision, current.getLease(), null));
                 }
@@ -105,7 +114,7 @@ public final class TxnApplier {
                         changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease(),
                                 bytes(previous.getValue())));
                     }
-                    result.setPrevious(previous);
+                    result.setPrevious(revisionsOf(previous));
                 }
                 default -> result.setCurrent(previous);
             }
@@ -169,6 +178,15 @@ public final class TxnApplier {
             case GREATER -> order > 0;
             default -> false;
         };
+    }
+
+    /**
+     * The entry without its value, for a PUT's or DELETE's result: the writer has the value it put,
+     * the change topic carries both values, and leaving them out keeps them out of the reply and of
+     * the dedupe entry that repeats it (two of the seven copies of a value a put used to send).
+     */
+    private static KeyValue revisionsOf(KeyValue entry) {
+        return entry == null ? null : KeyValue.newBuilder(entry).setValue(NO_VALUE).build();
     }
 
     private KeyValue read(String store, byte[] key) {
