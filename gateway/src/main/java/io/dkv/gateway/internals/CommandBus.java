@@ -54,8 +54,7 @@ public final class CommandBus implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
-    /** Commands per store sent and not yet answered (absent: none). */
-    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final EarlyCommitPolicy earlyCommit = new EarlyCommitPolicy(System::nanoTime);
     private final CommittedRevisions committed = new CommittedRevisions();
     private final Thread replyThread;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -118,9 +117,9 @@ public final class CommandBus implements AutoCloseable {
      * The future fails with {@link TimeoutException} after {@code timeout}; the command may still
      * be applied later, and a retry with the same request id then returns its original reply.
      *
-     * <p>Sets the command's {@code commitNow} when no other command of its store is waiting here:
-     * a lone writer then pays one commit, not the wait for the next commit interval, while under
-     * load the commands share the interval's transactions.
+     * <p>Sets the command's {@code commitNow} for a lone writer ({@link EarlyCommitPolicy}): it then
+     * pays one commit, not the wait for the next commit interval, while under load the commands
+     * share the interval's transactions.
      */
     public CompletableFuture<Reply> send(Command command, Duration timeout) {
         long started = System.nanoTime();
@@ -130,10 +129,10 @@ public final class CommandBus implements AutoCloseable {
             return earlier;
         }
         String store = command.getStore();
-        command.setCommitNow(inFlight.merge(store, 1, Integer::sum) == 1);
+        command.setCommitNow(earlyCommit.sent(store));
         future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
-                    inFlight.computeIfPresent(store, (s, n) -> n == 1 ? null : n - 1);
+                    earlyCommit.answered(store);
                     pending.remove(command.getRequestId(), future);
                     if (error == null) {
                         roundTrip.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
