@@ -17,7 +17,7 @@ import org.rocksdb.Options;
  * <p>Stateless; Kafka Streams creates one instance per store.
  */
 public final class MissFriendlyRocksDbConfig implements RocksDBConfigSetter {
-    static final double MEMTABLE_BLOOM_RATIO = 0.1;
+    private static final double MEMTABLE_BLOOM_RATIO = 0.1;
 
     @Override
     public void setConfig(String storeName, Options options, Map<String, Object> configs) {

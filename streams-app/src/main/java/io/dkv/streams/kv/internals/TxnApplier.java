@@ -62,12 +62,12 @@ public final class TxnApplier {
         boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, read(store, bytes(c.getKey()))));
         List<Op> ops = succeeded ? txn.getSuccess() : txn.getFailure();
 
-        // Each op's key as it was before the transaction.
+        // Each written key as it was before the transaction (null for a GET, which reads later).
         List<KeyValue> before = new ArrayList<>(ops.size());
         long keyDelta = 0;
         boolean changes = false;
         for (Op op : ops) {
-            KeyValue entry = read(store, bytes(op.getKey()));
+            KeyValue entry = op.getType() == OpType.GET ? null : read(store, bytes(op.getKey()));
             before.add(entry);
             boolean exists = entry != null;
             if (op.getType() == OpType.PUT) {
