@@ -28,8 +28,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * A gateway marks a command {@code commitNow} when nothing else of its store is in flight there,
- * and the stream thread then commits at once, unless the command waited in a queue, when it shares
+ * A gateway marks a lone writer's command {@code commitNow} (nothing else of its store in flight
+ * there, none for a while: {@code EarlyCommitPolicy}), and the stream thread then commits at once, unless the command waited in a queue, when it shares
  * the interval's transaction with the commands around it.
  */
 class EarlyCommitTest {

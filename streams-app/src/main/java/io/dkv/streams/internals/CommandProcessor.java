@@ -30,8 +30,7 @@ import org.slf4j.LoggerFactory;
  * input offset in one exactly-once transaction, so a rejected or failed command changes nothing.
  *
  * <p>Transactions commit every {@code commit.interval.ms}, or right after a command marked
- * {@code commitNow} (its gateway had nothing else of the store in flight, so waiting would only
- * add latency) unless that command waited more than {@link #STALE_COMMAND_MS} to be processed.
+ * {@code commitNow} (its gateway judged it a lone writer's, so waiting would only add latency) unless that command waited more than {@link #STALE_COMMAND_MS} to be processed.
  */
 public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
