@@ -112,10 +112,11 @@ public final class DkvServer implements AutoCloseable {
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
         streamsMetrics.bindTo(registry);
         parts.push(streamsMetrics);
-        node.start();
-        parts.push(node);
         CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, registry);
         parts.push(bus);
+        node.onCommittedReplies(bus::repliesCommitted);
+        node.start();
+        parts.push(node);
         awaitStreamsRunning(node);
 
         progress("4/4", "starting the HTTP gateway");

@@ -2,6 +2,7 @@ package io.dkv.streams;
 
 import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
+import io.dkv.streams.internals.ReplyTrackingClientSupplier;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Properties;
@@ -31,10 +32,12 @@ public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
 
+    private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
-        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow()), properties(settings, topics));
+        this.clients = new ReplyTrackingClientSupplier(topics.replies());
+        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow()), properties(settings, topics), clients);
         this.streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -70,6 +73,14 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), String.valueOf(settings.sessionTimeoutMs()));
         p.putAll(settings.overrides());
         return p;
+    }
+
+    /**
+     * Sets who learns each transaction's replies once it committed (replacing any earlier listener);
+     * transactions that commit before this call are not reported.
+     */
+    public void onCommittedReplies(CommittedReplyListener listener) {
+        clients.listener(listener);
     }
 
     public void start() {

@@ -7,6 +7,7 @@ import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.InvalidRecordException;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Request/reply over Kafka: appends commands to the commands topic (keyed by store, so one store's
  * commands keep their order) and completes each caller's future when the reply with its request id
- * is read, {@code read_committed}, from the replies topic. Every reply also advances
- * {@link CommittedRevisions}.
+ * is read, {@code read_committed}, from the replies topic, or earlier, when the Streams instance in
+ * this process reports the transaction that wrote it committed ({@link #repliesCommitted}). Every
+ * reply also advances {@link CommittedRevisions}, once, through whichever path answered it.
  *
  * <p>Every gateway reads every reply partition from the end at start; that is cheap next to the
  * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
@@ -54,6 +57,8 @@ public final class CommandBus implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    /** Requests answered from {@link #repliesCommitted}, until their reply is read from the topic. */
+    private final Set<String> answeredEarly = ConcurrentHashMap.newKeySet();
     private final EarlyCommitPolicy earlyCommit = new EarlyCommitPolicy(System::nanoTime);
     private final CommittedRevisions committed = new CommittedRevisions();
     private final Thread replyThread;
@@ -62,8 +67,17 @@ public final class CommandBus implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final ExecutorService earlyAnswers = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "dkv-early-answers");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Timer roundTrip;
+    private final Counter answeredAtCommit;
+    private final Counter answeredFromTopic;
     private volatile boolean running = true;
+    /** Whether replies are still read from the topic, which is what empties {@link #answeredEarly}. */
+    private volatile boolean readingReplies = true;
 
     public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, MeterRegistry registry) {
         this.topics = topics;
@@ -79,11 +93,19 @@ public final class CommandBus implements AutoCloseable {
                 .description("Time from appending a command to reading its committed reply")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("dkv.command.pending", pending, Map::size);
+        this.answeredAtCommit = answers(registry, "commit");
+        this.answeredFromTopic = answers(registry, "replies-topic");
         new KafkaClientMetrics(producer).bindTo(registry);
         new KafkaClientMetrics(consumer).bindTo(registry);
         this.replyThread = new Thread(this::readReplies, "dkv-reply-reader");
         this.replyThread.setDaemon(true);
         this.replyThread.start();
+    }
+
+    private static Counter answers(MeterRegistry registry, String path) {
+        return Counter.builder("dkv.command.answers")
+                .description("Commands answered, by how their reply came: from this process's Streams instance at commit, or from the replies topic")
+                .tag("path", path).register(registry);
     }
 
     private static Properties producerProps(String bootstrapServers, DkvTopics topics) {
@@ -169,6 +191,40 @@ public final class CommandBus implements AutoCloseable {
                 .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build();
     }
 
+    /**
+     * Answers the waiting requests among a transaction's replies that the Streams instance in this
+     * process has just committed, without waiting to read them from the replies topic. Returns at
+     * once (it is called on a stream thread); replies of requests not waiting here are ignored,
+     * their gateways read them from the topic.
+     */
+    public void repliesCommitted(List<byte[]> replies) {
+        earlyAnswers.execute(() -> {
+            for (byte[] bytes : replies) {
+                Reply reply = DkvCodec.REPLY.decode(bytes);
+                CompletableFuture<Reply> future = pending.get(reply.getRequestId());
+                if (future != null) {
+                    if (readingReplies) {
+                        answeredEarly.add(reply.getRequestId());
+                    }
+                    observe(reply);
+                    if (future.complete(reply)) {
+                        answeredAtCommit.increment();
+                    } else {
+                        answeredEarly.remove(reply.getRequestId());
+                    }
+                }
+            }
+        });
+    }
+
+    private void observe(Reply reply) {
+        if (reply.getStatus() != Status.NOT_FOUND) {
+            committed.observe(reply.getStore(), reply.getRevision());
+        } else {
+            committed.forget(reply.getStore());
+        }
+    }
+
     private void readReplies() {
         try {
             while (running) {
@@ -180,14 +236,14 @@ public final class CommandBus implements AutoCloseable {
                         LOG.warn("Skipping an unreadable reply at {}-{}@{}", record.topic(), record.partition(), record.offset());
                         continue;
                     }
-                    if (reply.getStatus() != Status.NOT_FOUND) {
-                        committed.observe(reply.getStore(), reply.getRevision());
-                    } else {
-                        committed.forget(reply.getStore());
+                    if (answeredEarly.remove(reply.getRequestId())) {
+                        // Observing it again could move the committed revision back behind a later early answer.
+                        continue;
                     }
+                    observe(reply);
                     CompletableFuture<Reply> future = pending.get(reply.getRequestId());
-                    if (future != null) {
-                        future.complete(reply);
+                    if (future != null && future.complete(reply)) {
+                        answeredFromTopic.increment();
                     }
                 }
             }
@@ -196,8 +252,10 @@ public final class CommandBus implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException e) {
-            LOG.error("The reply reader stopped; commands will time out until restart", e);
+            LOG.error("The reply reader stopped; commands of stores processed by other DKV instances will time out until restart", e);
         } finally {
+            readingReplies = false;
+            answeredEarly.clear();
             consumer.close();
         }
     }
@@ -212,6 +270,7 @@ public final class CommandBus implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         sender.shutdown();
+        earlyAnswers.shutdown();
         producer.close(Duration.ofSeconds(5));
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DKV is shutting down")));
     }
