@@ -15,9 +15,15 @@ import io.dkv.server.DkvServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,9 +34,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * A gateway marks a lone writer's command {@code commitNow} (nothing else of its store in flight
- * there, none for a while: {@code EarlyCommitPolicy}), and the stream thread then commits at once, unless the command waited in a queue, when it shares
- * the interval's transaction with the commands around it.
+ * A gateway marks {@code commitNow} the command that completes the batch it expects
+ * ({@code EarlyCommitPolicy}: a lone writer's single command, or as many as its last answer covered),
+ * and the stream thread then commits at once, unless the command waited in a queue, when it shares a
+ * transaction with the commands around it.
  */
 class EarlyCommitTest {
     private static final Pattern COMMITS = Pattern.compile("(?m)^kafka_stream_thread_commit_total\\{[^}]*} (\\S+)$");
@@ -55,6 +62,45 @@ class EarlyCommitTest {
             DkvHttp.Response read = http.get("/v1/stores/lone/kv/k", "DKV-Min-Revision", "20");
             assertThat(read.status()).isEqualTo(200);
             assertThat(read.text()).isEqualTo("v20");
+        }
+    }
+
+    /**
+     * Sixteen writers in a closed loop with a two-second longest commit wait: if their transactions
+     * waited for it, three seconds would see two or three commits (some 50 puts); committing each
+     * batch once the gateway's last answer has come back whole lets them do hundreds.
+     */
+    @Test
+    void aClosedLoopOfWritersCommitsEachBatchOnceItIsIn() throws Exception {
+        DkvConfig config = TestDkv.config();
+        config.commitIntervalMs = 2_000;
+        config.requestTimeoutMs = 10_000;
+        try (DkvServer server = TestDkv.start(config)) {
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/loop", "").status()).isEqualTo(201);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            AtomicInteger puts = new AtomicInteger();
+            ExecutorService clients = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<?>> loops = new ArrayList<>();
+                for (int c = 0; c < 16; c++) {
+                    String key = "/v1/stores/loop/kv/client" + c;
+                    loops.add(clients.submit(() -> {
+                        for (int i = 0; System.nanoTime() < deadline; i++) {
+                            DkvHttp.Response put = http.put(key, "v" + i);
+                            assertThat(put.status()).as("%s: %s", key, put).isIn(200, 201);
+                            puts.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> loop : loops) {
+                    loop.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+            assertThat(puts.get()).as("puts by 16 writers in 3 s").isGreaterThan(200);
         }
     }
 

@@ -38,11 +38,12 @@ public final class DkvTopology {
     /**
      * @param topics where commands come from and where changes and replies go
      * @param dedupeWindow how long a processed request id is remembered, so a retry is applied at most once
+     * @param longestCommitWait the most a command waits for its transaction to be committed
      */
-    public static Topology build(DkvTopics topics, Duration dedupeWindow) {
+    public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration longestCommitWait) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
-        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, longestCommitWait), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(

@@ -31,13 +31,14 @@ import org.slf4j.LoggerFactory;
 public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
+    private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
 
     private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
         this.clients = new ReplyTrackingClientSupplier(topics.replies());
-        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow()), properties(settings, topics), clients);
+        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs())), properties(settings, topics), clients);
         this.streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -52,7 +53,9 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitIntervalMs()));
+        // The CommandProcessor asks for every commit, within commitIntervalMs of a command's arrival;
+        // Streams' own interval is only a backstop (see CommitPacer for why it cannot be the cadence).
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(Math.max(BACKSTOP_COMMIT_INTERVAL_MS, settings.commitIntervalMs())));
         p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(settings.pollMs()));
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(settings.streamThreads()));
         // Only the meta store is cached; it holds one small entry per DKV store.

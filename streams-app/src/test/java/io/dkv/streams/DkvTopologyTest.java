@@ -46,7 +46,7 @@ class DkvTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dkv-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5)), props, Instant.ofEpochMilli(1_000_000));
+        driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5)), props, Instant.ofEpochMilli(1_000_000));
         commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         replies = driver.createOutputTopic(topics.replies(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
     }

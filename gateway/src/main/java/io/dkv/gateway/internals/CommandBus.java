@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -59,7 +61,7 @@ public final class CommandBus implements AutoCloseable {
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     /** Requests answered from {@link #repliesCommitted}, until their reply is read from the topic. */
     private final Set<String> answeredEarly = ConcurrentHashMap.newKeySet();
-    private final EarlyCommitPolicy earlyCommit = new EarlyCommitPolicy(System::nanoTime);
+    private final EarlyCommitPolicy earlyCommit = new EarlyCommitPolicy();
     private final CommittedRevisions committed = new CommittedRevisions();
     private final Thread replyThread;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -90,7 +92,7 @@ public final class CommandBus implements AutoCloseable {
         // Resolve the end offsets now, before any command is sent, so no reply can slip past.
         partitions.forEach(consumer::position);
         this.roundTrip = Timer.builder("dkv.command.round.trip")
-                .description("Time from appending a command to reading its committed reply")
+                .description("Time from appending a command to its committed reply")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("dkv.command.pending", pending, Map::size);
         this.answeredAtCommit = answers(registry, "commit");
@@ -139,9 +141,9 @@ public final class CommandBus implements AutoCloseable {
      * The future fails with {@link TimeoutException} after {@code timeout}; the command may still
      * be applied later, and a retry with the same request id then returns its original reply.
      *
-     * <p>Sets the command's {@code commitNow} for a lone writer ({@link EarlyCommitPolicy}): it then
-     * pays one commit, not the wait for the next commit interval, while under load the commands
-     * share the interval's transactions.
+     * <p>Sets the command's {@code commitNow} when it completes the batch of the store's commands
+     * this gateway expects back after the last answer ({@link EarlyCommitPolicy}): its transaction
+     * then commits as soon as the batch is in. A lone writer's batch is a single command.
      */
     public CompletableFuture<Reply> send(Command command, Duration timeout) {
         long started = System.nanoTime();
@@ -150,21 +152,20 @@ public final class CommandBus implements AutoCloseable {
         if (earlier != null) {
             return earlier;
         }
-        String store = command.getStore();
-        command.setCommitNow(earlyCommit.sent(store));
         future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
-                    earlyCommit.answered(store);
                     pending.remove(command.getRequestId(), future);
                     if (error == null) {
                         roundTrip.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                     }
                 });
-        ProducerRecord<String, byte[]> record =
-                new ProducerRecord<>(topics.commands(), store, DkvCodec.COMMAND.encode(command));
-        // producer.send blocks while it fetches metadata or its buffer is full; keep that off callers' threads.
+        // One thread appends every command, so the policy counts them in log order; producer.send
+        // also blocks while it fetches metadata or its buffer is full, which callers must not.
         sender.execute(() -> {
             try {
+                command.setCommitNow(earlyCommit.sent(command.getStore()));
+                ProducerRecord<String, byte[]> record =
+                        new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
                 producer.send(record, (metadata, error) -> {
                     if (error != null) {
                         future.completeExceptionally(error);
@@ -199,6 +200,7 @@ public final class CommandBus implements AutoCloseable {
      */
     public void repliesCommitted(List<byte[]> replies) {
         earlyAnswers.execute(() -> {
+            List<Answer> answers = new ArrayList<>();
             for (byte[] bytes : replies) {
                 Reply reply = DkvCodec.REPLY.decode(bytes);
                 CompletableFuture<Reply> future = pending.get(reply.getRequestId());
@@ -207,14 +209,32 @@ public final class CommandBus implements AutoCloseable {
                         answeredEarly.add(reply.getRequestId());
                     }
                     observe(reply);
-                    if (future.complete(reply)) {
-                        answeredAtCommit.increment();
-                    } else {
-                        answeredEarly.remove(reply.getRequestId());
-                    }
+                    answers.add(new Answer(reply, future));
                 }
             }
+            answer(answers, answeredAtCommit);
         });
+    }
+
+    private record Answer(Reply reply, CompletableFuture<Reply> future) {
+    }
+
+    /**
+     * Gives replies that arrived together to their waiting requests. The early-commit policy learns
+     * each store's batch first, so the commands the answers prompt are counted against it.
+     */
+    private void answer(List<Answer> answers, Counter path) {
+        Map<String, Integer> perStore = new HashMap<>();
+        answers.forEach(a -> perStore.merge(a.reply().getStore(), 1, Integer::sum));
+        perStore.forEach(earlyCommit::answered);
+        for (Answer a : answers) {
+            if (a.future().complete(a.reply())) {
+                path.increment();
+            } else {
+                // Answered by the other path first (or timed out): its topic reply will not be skipped.
+                answeredEarly.remove(a.reply().getRequestId());
+            }
+        }
     }
 
     private void observe(Reply reply) {
@@ -228,6 +248,7 @@ public final class CommandBus implements AutoCloseable {
     private void readReplies() {
         try {
             while (running) {
+                List<Answer> answers = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     Reply reply;
                     try {
@@ -242,10 +263,11 @@ public final class CommandBus implements AutoCloseable {
                     }
                     observe(reply);
                     CompletableFuture<Reply> future = pending.get(reply.getRequestId());
-                    if (future != null && future.complete(reply)) {
-                        answeredFromTopic.increment();
+                    if (future != null) {
+                        answers.add(new Answer(reply, future));
                     }
                 }
+                answer(answers, answeredFromTopic);
             }
         } catch (WakeupException e) {
             if (running) {

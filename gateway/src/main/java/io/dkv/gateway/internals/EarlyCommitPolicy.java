@@ -1,57 +1,53 @@
 package io.dkv.gateway.internals;
 
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 /**
- * Decides which commands ask for an early commit ({@code Command.commitNow}): those of a lone writer.
- * A store's command is a lone writer's when no other command of the store is waiting at this gateway
- * and none has been for {@link #QUIET_NANOS}.
+ * Decides which commands ask for an early commit ({@code Command.commitNow}): the command that
+ * completes a store's returning batch. When replies that arrive together answer {@code n} of this
+ * gateway's commands of a store (one committed transaction's), the clients behind them typically
+ * send again at once; the {@code n}-th command sent after that answer is marked, so its transaction
+ * commits as soon as the whole batch is in instead of when its oldest command has waited the commit
+ * interval. Only one command is marked per answer, and commands that arrived while the previous
+ * transaction committed join the marked one's transaction. A lone writer's batch is one command, so
+ * each of its commands commits at once.
  *
- * <p>The quiet period is what keeps a loaded store's transactions large. Under a closed loop of
- * clients, a commit answers many commands at once, so for a moment none is in flight and the first
- * client to send again looks alone; an early commit for it would split the next transaction in two
- * and leave every later command waiting for an extra commit. Measured with 64 clients on one store,
- * that split cost about a third of the put throughput. A writer that was concurrent recently pays the
- * commit interval for the quiet period, then commits early again.
+ * <p>Batches must not be split: a closed loop of clients that lands in two transactions makes each
+ * half wait for the other's commit. Counting the answered batch (not the commands in flight) keeps
+ * it whole: the first client to send again after a commit does not look alone. If fewer clients come
+ * back, the commit interval commits what did, and that smaller answer sets the next batch; groups
+ * that were split merge once one marked command commits both.
  *
- * <p>Thread-safe: {@link #sent} and {@link #answered} may be called from any thread, each exactly
- * once per command.
+ * <p>Thread-safe. {@link #sent} must be called in the order the commands are appended, as the mark
+ * means "every command of the batch is before this one in the log".
  */
 final class EarlyCommitPolicy {
-    /** Longer than a commit cycle under load (about 10 ms here), short next to a writer's life. */
-    static final long QUIET_NANOS = 100_000_000L;
-    private static final long NEVER = Long.MIN_VALUE;
+    /** One small entry per store this gateway has written to; a deleted store's stays until restart. */
+    private final Map<String, Batch> batches = new HashMap<>();
 
-    private final LongSupplier nanoClock;
-    private final Map<String, StoreLoad> loads = new ConcurrentHashMap<>();
-
-    EarlyCommitPolicy(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
+    private static final class Batch {
+        int expected = 1;
+        int sentSinceAnswer;
+        boolean marked;
     }
 
-    /** Counts a command of {@code store} as waiting; returns whether it should be committed at once. */
-    boolean sent(String store) {
-        long now = nanoClock.getAsLong();
-        StoreLoad load = loads.compute(store, (s, old) -> old == null
-                ? new StoreLoad(1, NEVER)
-                : new StoreLoad(old.inFlight + 1, old.inFlight > 0 ? now : old.lastConcurrentNanos));
-        return load.inFlight == 1 && !load.concurrentWithin(now);
-    }
-
-    /** Counts a command of {@code store} as answered (or given up on). */
-    void answered(String store) {
-        long now = nanoClock.getAsLong();
-        // An idle store keeps its entry until its quiet period is over, so a burst's end is remembered.
-        loads.computeIfPresent(store, (s, old) -> old.inFlight > 1 || old.concurrentWithin(now)
-                ? new StoreLoad(old.inFlight - 1, old.lastConcurrentNanos)
-                : null);
-    }
-
-    private record StoreLoad(int inFlight, long lastConcurrentNanos) {
-        boolean concurrentWithin(long now) {
-            return lastConcurrentNanos != NEVER && now - lastConcurrentNanos <= QUIET_NANOS;
+    /** Counts a command of {@code store} as appended next; returns whether to mark it {@code commitNow}. */
+    synchronized boolean sent(String store) {
+        Batch batch = batches.computeIfAbsent(store, s -> new Batch());
+        batch.sentSinceAnswer++;
+        if (!batch.marked && batch.sentSinceAnswer >= batch.expected) {
+            batch.marked = true;
+            return true;
         }
+        return false;
+    }
+
+    /** Records that {@code count} commands of {@code store} sent by this gateway were answered together. */
+    synchronized void answered(String store, int count) {
+        Batch batch = batches.computeIfAbsent(store, s -> new Batch());
+        batch.expected = Math.max(1, count);
+        batch.sentSinceAnswer = 0;
+        batch.marked = false;
     }
 }

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -29,28 +31,37 @@ import org.slf4j.LoggerFactory;
  * records and the reply. Kafka Streams writes the store updates, the changes, the reply and the
  * input offset in one exactly-once transaction, so a rejected or failed command changes nothing.
  *
- * <p>Transactions commit every {@code commit.interval.ms}, or right after a command marked
- * {@code commitNow} (its gateway judged it a lone writer's, so waiting would only add latency) unless that command waited more than {@link #STALE_COMMAND_MS} to be processed.
+ * <p>The processor asks for every commit of its stream thread's transaction: right after a command
+ * marked {@code commitNow} (its gateway judged that the batch it expects, a lone writer's single
+ * command or the commands its last answer will bring back, is now in the log), unless that command
+ * waited more than {@link #STALE_COMMAND_MS} to be processed; otherwise once a command has waited
+ * the longest commit wait, not counting time the thread spent committing ({@link CommitPacer}).
  */
 public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
     /**
      * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
      * as when many gateways each send one: committing after every such command would leave one
-     * command per transaction, so they share the interval's transactions instead. A lone writer's
+     * command per transaction, so they share transactions paced by the longest commit wait instead. A lone writer's
      * commands arrive in a few milliseconds, and the first one after a start in a few tens (20 ms
      * proved too tight for that). Clock skew only moves the choice, never the outcome.
      */
     static final long STALE_COMMAND_MS = 100;
+    /** The finest wall-clock punctuation Kafka Streams offers. */
+    private static final Duration OVERDUE_CHECK = Duration.ofMillis(1);
 
     private final Duration dedupeWindow;
+    private final long longestWaitNanos;
     private ProcessorContext<byte[], byte[]> context;
+    /** Checks every millisecond whether the open transaction is overdue; scheduled only while it is open. */
+    private Cancellable overdueCheck;
     private ProcessedRequests processed;
     private StoreRegistry registry;
     private TxnApplier txns;
 
-    public CommandProcessor(Duration dedupeWindow) {
+    public CommandProcessor(Duration dedupeWindow, Duration longestCommitWait) {
         this.dedupeWindow = dedupeWindow;
+        this.longestWaitNanos = longestCommitWait.toNanos();
     }
 
     @Override
@@ -75,6 +86,12 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             return;
         }
         long now = record.timestamp();
+        CommitPacer.forCurrentThread().arrived(System.nanoTime());
+        if (overdueCheck == null) {
+            // A wall-clock punctuation marks its task as needing a commit, so only a task with
+            // commands waiting keeps one: idle tasks then stay out of every commit.
+            overdueCheck = context.schedule(OVERDUE_CHECK, PunctuationType.WALL_CLOCK_TIME, timestamp -> commitIfOverdue());
+        }
         Reply earlier = processed.find(command.getRequestId(), now);
         if (earlier != null) {
             LOG.debug("Request {} already processed; repeating its reply", command.getRequestId());
@@ -83,7 +100,31 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             apply(command, now);
         }
         if (command.getCommitNow() && context.currentSystemTimeMs() - now <= STALE_COMMAND_MS) {
-            context.commit();
+            commit();
+        }
+    }
+
+    private void commitIfOverdue() {
+        CommitPacer pacer = CommitPacer.forCurrentThread();
+        if (pacer.overdue(System.nanoTime(), longestWaitNanos)) {
+            commit();
+        } else if (!pacer.open()) {
+            // Another task of this thread asked for the commit, which took this task's commands too.
+            stopOverdueCheck();
+        }
+    }
+
+    /** Asks for the thread's transaction to commit after this record; it holds every task's commands. */
+    private void commit() {
+        CommitPacer.forCurrentThread().committing();
+        context.commit();
+        stopOverdueCheck();
+    }
+
+    private void stopOverdueCheck() {
+        if (overdueCheck != null) {
+            overdueCheck.cancel();
+            overdueCheck = null;
         }
     }
 

@@ -48,6 +48,7 @@ final class ReplyTrackingProducer extends KafkaProducer<byte[], byte[]> {
     @Override
     public void commitTransaction() {
         super.commitTransaction();
+        CommitPacer.forCurrentThread().committed(System.nanoTime());
         if (replies.isEmpty()) {
             return;
         }
