@@ -15,6 +15,9 @@ final class CommitPacer {
     private static final ThreadLocal<CommitPacer> PER_THREAD = ThreadLocal.withInitial(CommitPacer::new);
 
     private boolean open;
+    private boolean batchComplete;
+    private int batchSize;
+    private int lastBatchSize;
     private long oldestNanos;
     private long lastCommitEndNanos = System.nanoTime();
 
@@ -24,6 +27,7 @@ final class CommitPacer {
 
     /** A command joined the open transaction at {@code nowNanos}. */
     void arrived(long nowNanos) {
+        batchSize++;
         if (!open) {
             open = true;
             oldestNanos = nowNanos;
@@ -40,6 +44,24 @@ final class CommitPacer {
         return open && nowNanos - Math.max(oldestNanos, lastCommitEndNanos) >= longestWaitNanos;
     }
 
+    /** A command marked the batch its gateway expects as complete. */
+    void batchComplete() {
+        batchComplete = true;
+    }
+
+    /**
+     * Whether the open transaction should commit now: it is {@link #overdue}, or a command completed
+     * its gateway's batch and either the last commit held a single command (a lone writer: nobody else
+     * is coming) or {@code gapNanos} have passed since the last commit ended. The gap keeps two
+     * groups of a closed loop from alternating: each group's batch would otherwise be complete while
+     * the other commits, and every commit would carry half the clients; waiting for the answered
+     * group's resends lets one commit take both.
+     */
+    boolean due(long nowNanos, long longestWaitNanos, long gapNanos) {
+        return overdue(nowNanos, longestWaitNanos)
+                || open && batchComplete && (lastBatchSize <= 1 || nowNanos - lastCommitEndNanos >= gapNanos);
+    }
+
     /** Whether the thread has commands that no commit has been asked for yet. */
     boolean open() {
         return open;
@@ -48,6 +70,9 @@ final class CommitPacer {
     /** A commit was asked for: every command so far belongs to it. */
     void committing() {
         open = false;
+        batchComplete = false;
+        lastBatchSize = batchSize;
+        batchSize = 0;
     }
 
     /** The thread's transaction committed at {@code nowNanos}. */

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 class CommitPacerTest {
     private static final long WAIT = 5_000_000L;
+    private static final long GAP = 3_000_000L;
     private final CommitPacer pacer = new CommitPacer();
 
     @Test
@@ -46,5 +47,32 @@ class CommitPacerTest {
 
         pacer.arrived(t + 10 * WAIT);
         assertThat(pacer.overdue(t + 11 * WAIT - 1, WAIT)).as("a new batch has its own deadline").isFalse();
+    }
+
+    @Test
+    void aCompleteBatchCommitsAtOnceAfterALoneWritersCommit() {
+        long t = System.nanoTime();
+        pacer.arrived(t);
+        pacer.committing();
+        pacer.committed(t + WAIT);
+
+        pacer.arrived(t + WAIT + 1);
+        assertThat(pacer.due(t + WAIT + 1, WAIT, GAP)).as("before the mark").isFalse();
+        pacer.batchComplete();
+        assertThat(pacer.due(t + WAIT + 1, WAIT, GAP)).isTrue();
+    }
+
+    @Test
+    void aCompleteBatchWaitsForTheGapAfterALargerCommit() {
+        long t = System.nanoTime();
+        pacer.arrived(t);
+        pacer.arrived(t);
+        pacer.committing();
+        pacer.committed(t + WAIT);
+
+        pacer.arrived(t + WAIT + 1);
+        pacer.batchComplete();
+        assertThat(pacer.due(t + WAIT + GAP - 1, WAIT, GAP)).as("within the gap").isFalse();
+        assertThat(pacer.due(t + WAIT + GAP, WAIT, GAP)).isTrue();
     }
 }
