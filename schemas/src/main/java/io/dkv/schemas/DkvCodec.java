@@ -27,6 +27,7 @@ public final class DkvCodec<T extends SpecificRecord> {
     /** Every writer schema DKV may meet on a topic or in a state store. Append, never remove. */
     static final List<Schema> SCHEMAS = List.of(
             history("Command-1.avsc"),
+            history("Command-2.avsc"),
             Command.getClassSchema(),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),

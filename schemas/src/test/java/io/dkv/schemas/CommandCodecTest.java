@@ -2,6 +2,7 @@ package io.dkv.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -12,16 +13,7 @@ class CommandCodecTest {
 
     @Test
     void commandsWrittenWithTheFirstSchemaStillDecodeAndDoNotAskForAnEarlyCommit() throws Exception {
-        Schema v1 = DkvCodec.history("Command-1.avsc");
-        GenericRecord old = new GenericData.Record(v1);
-        old.put("requestId", "r-1");
-        old.put("store", "orders");
-        old.put("type", new GenericData.EnumSymbol(v1.getField("type").schema(), "SYNC"));
-        old.put("txn", null);
-        old.put("issuedAtMs", 7L);
-        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
-
-        Command command = DkvCodec.COMMAND.decode(bytes);
+        Command command = DkvCodec.COMMAND.decode(oldSyncCommand("Command-1.avsc", "r-1", old -> { }));
 
         assertThat(command.getRequestId()).isEqualTo("r-1");
         assertThat(command.getStore()).isEqualTo("orders");
@@ -30,10 +22,32 @@ class CommandCodecTest {
     }
 
     @Test
+    void commandsWrittenWithTheSecondSchemaKeepTheirCommitMarkAndAreLookedUp() throws Exception {
+        Command command = DkvCodec.COMMAND.decode(oldSyncCommand("Command-2.avsc", "r-3", old -> old.put("commitNow", true)));
+
+        assertThat(command.getRequestId()).isEqualTo("r-3");
+        assertThat(command.getCommitNow()).isTrue();
+        assertThat(command.getNewRequestId()).as("an old command's id may be a client's: look it up").isFalse();
+    }
+
+    @Test
     void commitNowRoundTrips() {
         Command command = Command.newBuilder().setRequestId("r-2").setStore("orders").setType(CommandType.SYNC)
                 .setCommitNow(true).build();
 
         assertThat(DkvCodec.COMMAND.decode(DkvCodec.COMMAND.encode(command)).getCommitNow()).isTrue();
+    }
+
+    /** A SYNC command of store "orders" written with a bundled older schema. */
+    private static byte[] oldSyncCommand(String schemaFile, String requestId, Consumer<GenericRecord> more) throws Exception {
+        Schema schema = DkvCodec.history(schemaFile);
+        GenericRecord old = new GenericData.Record(schema);
+        old.put("requestId", requestId);
+        old.put("store", "orders");
+        old.put("type", new GenericData.EnumSymbol(schema.getField("type").schema(), "SYNC"));
+        old.put("txn", null);
+        old.put("issuedAtMs", 7L);
+        more.accept(old);
+        return new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(old).array();
     }
 }

@@ -139,6 +139,22 @@ class DkvTopologyTest {
         assertThat(changes("s1")).hasSize(2);
     }
 
+
+    @Test
+    void aGatewayMadeIdIsNotLookedUpButItsOutcomeIsRememberedForARetryThatCarriesIt() {
+        send(command("s1", CommandType.CREATE_STORE, null));
+        Command fresh = txn("s1", List.of(), List.of(put("a", "1")), List.of());
+        fresh.setNewRequestId(true);
+        Reply first = send(fresh);
+
+        Command clientRetry = Command.newBuilder(fresh).setNewRequestId(false).build();
+        assertThat(send(clientRetry)).as("a client retrying with the id from a 504 gets the outcome").isEqualTo(first);
+        assertThat(changes("s1")).hasSize(1);
+
+        Reply trusted = send(fresh);
+        assertThat(trusted.getRevision()).as("an id marked new is trusted: no lookup, so it is applied again")
+                .isEqualTo(first.getRevision() + 1);
+    }
     @Test
     void aRetryIsRecognisedForTheWholeDedupeWindowAndForgottenAfterTwo() {
         long window = Duration.ofMinutes(5).toMillis();

@@ -188,7 +188,7 @@ public final class CommandBus implements AutoCloseable {
 
     /** A SYNC command for the store: changes nothing, and its reply carries the committed revision. */
     public static Command syncCommand(String store) {
-        return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore(store)
+        return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setNewRequestId(true).setStore(store)
                 .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build();
     }
 

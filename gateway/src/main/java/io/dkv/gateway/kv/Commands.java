@@ -22,17 +22,22 @@ public final class Commands {
     private Commands() {
     }
 
-    /** A command for {@code store} carrying the request's DKV-Request-Id (or a fresh one). */
+    /**
+     * A command for {@code store} carrying the request's DKV-Request-Id, or a fresh id marked as new
+     * (no earlier command can carry it, so the processor need not look it up).
+     */
     public static Command of(RoutingContext ctx, String store, CommandType type, Txn txn) {
-        return Command.newBuilder().setRequestId(requestId(ctx)).setStore(store).setType(type).setTxn(txn)
+        String clientId = clientRequestId(ctx);
+        return Command.newBuilder().setRequestId(clientId != null ? clientId : UUID.randomUUID().toString())
+                .setNewRequestId(clientId == null).setStore(store).setType(type).setTxn(txn)
                 .setIssuedAtMs(System.currentTimeMillis()).build();
     }
 
-    /** The client's DKV-Request-Id (so a retry is applied at most once), or a fresh one. */
-    private static String requestId(RoutingContext ctx) {
+    /** The client's DKV-Request-Id (so a retry is applied at most once), or null when it sent none. */
+    private static String clientRequestId(RoutingContext ctx) {
         String id = ctx.request().getHeader(Http.REQUEST_ID_HEADER);
         if (id == null) {
-            return UUID.randomUUID().toString();
+            return null;
         }
         if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(c -> c > 32 && c < 127)) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, Http.REQUEST_ID_HEADER + " must be 1 to 128 printable ASCII characters");

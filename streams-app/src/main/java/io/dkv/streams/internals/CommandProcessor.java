@@ -95,7 +95,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             // commands waiting keeps one: idle tasks then stay out of every commit.
             overdueCheck = context.schedule(OVERDUE_CHECK, PunctuationType.WALL_CLOCK_TIME, timestamp -> commitIfDue());
         }
-        Reply earlier = processed.find(command.getRequestId(), now);
+        Reply earlier = command.getNewRequestId() ? null : processed.find(command.getRequestId(), now);
         if (earlier != null) {
             LOG.debug("Request {} already processed; repeating its reply", command.getRequestId());
             forwardReply(earlier, now);
