@@ -8,12 +8,13 @@ import io.dkv.gateway.store.StoreHandlers;
 import io.dkv.gateway.watch.SseWatchHandler;
 import io.dkv.gateway.watch.WebSocketWatchHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,7 +35,8 @@ public final class HttpGateway {
     private final Vertx vertx;
     private final Router router;
     private final Buffer openApi;
-    private HttpServer server;
+    private String deployment;
+    private int port;
 
     public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
@@ -97,16 +99,35 @@ public final class HttpGateway {
         Http.json(ctx, error.code().status(), error.body());
     }
 
-    public Future<HttpServer> listen(String host, int port) {
-        return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> server = s);
+    /**
+     * Serves the API on {@code host:port} from {@code eventLoops} HTTP servers, each on its own event
+     * loop. Vert.x hands every new connection to the next of them, so requests of different
+     * connections are parsed, routed and answered in parallel; a single server would handle every
+     * connection on one event loop, whatever the number of cores.
+     *
+     * @param port a concrete port (not 0): every server shares it
+     * @return completes once every server listens, or fails with the first server that cannot
+     */
+    public Future<Void> listen(String host, int port, int eventLoops) {
+        Router shared = router;
+        return vertx.deployVerticle(() -> new VerticleBase() {
+            @Override
+            public Future<?> start() {
+                return vertx.createHttpServer().requestHandler(shared).listen(port, host);
+            }
+        }, new DeploymentOptions().setInstances(eventLoops)).onSuccess(id -> {
+            deployment = id;
+            this.port = port;
+        }).mapEmpty();
     }
 
     public int port() {
-        return server.actualPort();
+        return port;
     }
 
+    /** Stops every server of {@link #listen}; requests in progress are cut off. */
     public Future<Void> close() {
-        return server == null ? Future.succeededFuture() : server.close();
+        return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
     }
 
     private static Buffer resource(String name) {

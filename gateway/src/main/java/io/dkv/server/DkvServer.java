@@ -137,7 +137,7 @@ public final class DkvServer implements AutoCloseable {
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection),
                 new Readiness(vertx, node, admin), registry, config.limits());
         try {
-            gateway.listen(config.host, port).await(30, TimeUnit.SECONDS);
+            gateway.listen(config.host, port, httpEventLoops(config)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot listen on " + config.host + ":" + port
                     + " (" + e.getMessage() + "); choose another port with --port or DKV_PORT", e);
@@ -161,6 +161,11 @@ public final class DkvServer implements AutoCloseable {
             LOG.warn("Kafka Streams is {} after {}; serving anyway, /ready says when it is RUNNING",
                     node.state(), STREAMS_START_WAIT);
         }
+    }
+
+    /** Half the cores by default: the broker and the stream threads need the rest (two loops on two cores cost a quarter of the puts). */
+    private static int httpEventLoops(DkvConfig config) {
+        return config.httpEventLoops > 0 ? config.httpEventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     private static void progress(String step, String what) {
