@@ -109,11 +109,10 @@ public final class HttpGateway {
      * @return completes once every server listens, or fails with the first server that cannot
      */
     public Future<Void> listen(String host, int port, int eventLoops) {
-        Router shared = router;
         return vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer().requestHandler(shared).listen(port, host);
+                return vertx.createHttpServer().requestHandler(router).listen(port, host);
             }
         }, new DeploymentOptions().setInstances(eventLoops)).onSuccess(id -> {
             deployment = id;
