@@ -15,13 +15,9 @@ import io.dkv.server.DkvServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -80,26 +76,14 @@ class EarlyCommitTest {
             assertThat(http.put("/v1/stores/loop", "").status()).isEqualTo(201);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             AtomicInteger puts = new AtomicInteger();
-            ExecutorService clients = Executors.newFixedThreadPool(16);
-            try {
-                List<Future<?>> loops = new ArrayList<>();
-                for (int c = 0; c < 16; c++) {
-                    String key = "/v1/stores/loop/kv/client" + c;
-                    loops.add(clients.submit(() -> {
-                        for (int i = 0; System.nanoTime() < deadline; i++) {
-                            DkvHttp.Response put = http.put(key, "v" + i);
-                            assertThat(put.status()).as("%s: %s", key, put).isIn(200, 201);
-                            puts.incrementAndGet();
-                        }
-                        return null;
-                    }));
+            Concurrently.run(16, c -> {
+                String key = "/v1/stores/loop/kv/client" + c;
+                for (int i = 0; System.nanoTime() < deadline; i++) {
+                    DkvHttp.Response put = http.put(key, "v" + i);
+                    assertThat(put.status()).as("%s: %s", key, put).isIn(200, 201);
+                    puts.incrementAndGet();
                 }
-                for (Future<?> loop : loops) {
-                    loop.get(60, TimeUnit.SECONDS);
-                }
-            } finally {
-                clients.shutdownNow();
-            }
+            });
             assertThat(puts.get()).as("puts by 16 writers in 3 s").isGreaterThan(200);
         }
     }

@@ -6,14 +6,8 @@ import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class HttpEventLoopsTest {
@@ -32,26 +26,14 @@ class HttpEventLoopsTest {
             port = server.port();
             DkvHttp http = new DkvHttp(port);
             assertThat(http.put("/v1/stores/loops", "").status()).isEqualTo(201);
-            ExecutorService writers = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> done = new ArrayList<>();
-                for (int w = 0; w < 8; w++) {
-                    String key = "/v1/stores/loops/kv/w" + w;
-                    done.add(writers.submit(() -> {
-                        for (int i = 0; i < 10; i++) {
-                            DkvHttp.Response put = http.put(key, "v" + i);
-                            assertThat(put.status()).as("%s: %s", key, put).isIn(200, 201);
-                            revisions.add(put.revision());
-                        }
-                        return null;
-                    }));
+            Concurrently.run(8, w -> {
+                String key = "/v1/stores/loops/kv/w" + w;
+                for (int i = 0; i < 10; i++) {
+                    DkvHttp.Response put = http.put(key, "v" + i);
+                    assertThat(put.status()).as("%s: %s", key, put).isIn(200, 201);
+                    revisions.add(put.revision());
                 }
-                for (Future<?> writer : done) {
-                    writer.get(60, TimeUnit.SECONDS);
-                }
-            } finally {
-                writers.shutdownNow();
-            }
+            });
         }
         assertThat(revisions).hasSize(80);
         try (ServerSocket again = new ServerSocket()) {
