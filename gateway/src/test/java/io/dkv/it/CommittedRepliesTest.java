@@ -1,6 +1,7 @@
 package io.dkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.kafka.DkvTopics;
@@ -105,7 +106,9 @@ class CommittedRepliesTest {
                 Reply reply = elsewhere.send(sync, Duration.ofSeconds(30)).join();
                 assertThat(reply.getStatus()).isEqualTo(Status.OK);
                 assertThat(reply.getRevision()).isEqualTo(20);
-                assertThat(registry.get("dkv.command.answers").tag("path", "replies-topic").counter().count()).isEqualTo(1);
+                // The reader counts an answer once complete() has returned, just after the future completed.
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(registry.get("dkv.command.answers").tag("path", "replies-topic").counter().count()).isEqualTo(1));
                 assertThat(registry.get("dkv.command.answers").tag("path", "commit").counter().count()).isZero();
             }
         }
