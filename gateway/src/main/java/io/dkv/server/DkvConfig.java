@@ -3,7 +3,10 @@ package io.dkv.server;
 import io.dkv.gateway.Limits;
 import io.dkv.kafka.DkvTopics;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -124,6 +127,56 @@ public final class DkvConfig {
 
     @Option(names = "--max-page-size", description = "Most keys one list page may ask for (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     public int maxPageSize;
+
+    /**
+     * What is wrong with this configuration: one sentence per option out of its range, naming the
+     * flag, its environment variable and what it accepts. Empty when DKV can start with it.
+     */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        between(problems, "--port", port, 0, 65535);
+        between(problems, "--kafka-port", kafkaPort, 0, 65535);
+        atLeast(problems, "--command-partitions", commandPartitions, 1);
+        atLeast(problems, "--reply-partitions", replyPartitions, 1);
+        if (replicationFactor == 0 || replicationFactor < -1) {
+            problems.add(problem("--replication-factor", replicationFactor, "-1 (the broker default) or at least 1"));
+        }
+        atLeast(problems, "--change-min-compaction-lag-ms", changeMinCompactionLagMs, 0);
+        atLeast(problems, "--commit-interval-ms", commitIntervalMs, 0);
+        atLeast(problems, "--poll-ms", pollMs, 0);
+        atLeast(problems, "--http-event-loops", httpEventLoops, 0);
+        atLeast(problems, "--stream-threads", streamThreads, 1);
+        atLeast(problems, "--session-timeout-ms", sessionTimeoutMs, 1);
+        atLeast(problems, "--dedupe-window-ms", dedupeWindowMs, 1);
+        atLeast(problems, "--request-timeout-ms", requestTimeoutMs, 1);
+        atLeast(problems, "--watch-progress-ms", watchProgressMs, 1);
+        atLeast(problems, "--watch-queue-limit", watchQueueLimit, 1);
+        atLeast(problems, "--max-watches-per-connection", maxWatchesPerConnection, 1);
+        atLeast(problems, "--max-key-bytes", maxKeyBytes, 1);
+        atLeast(problems, "--max-value-bytes", maxValueBytes, 0);
+        atLeast(problems, "--max-txn-ops", maxTxnOps, 1);
+        atLeast(problems, "--max-request-bytes", maxRequestBytes, 1);
+        atLeast(problems, "--max-page-size", maxPageSize, 1);
+        between(problems, "--default-page-size", defaultPageSize, 1, Math.max(1, maxPageSize));
+        return problems;
+    }
+
+    private static void atLeast(List<String> problems, String flag, long value, long min) {
+        if (value < min) {
+            problems.add(problem(flag, value, "at least " + min));
+        }
+    }
+
+    private static void between(List<String> problems, String flag, long value, long min, long max) {
+        if (value < min || value > max) {
+            problems.add(problem(flag, value, "from " + min + " to " + max));
+        }
+    }
+
+    private static String problem(String flag, long value, String accepted) {
+        String variable = "DKV_" + flag.substring(2).replace('-', '_').toUpperCase(Locale.ROOT);
+        return flag + " (" + variable + ") is " + value + " but must be " + accepted;
+    }
 
     public Limits limits() {
         return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, defaultPageSize, maxPageSize);

@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -58,10 +59,16 @@ public final class DkvServer implements AutoCloseable {
     /**
      * Starts every part and returns once the HTTP port is open.
      *
+     * @throws IllegalArgumentException naming every option out of its range ({@link DkvConfig#problems()});
+     *     nothing has been started then
      * @throws RuntimeException with a message that says what to fix if a part cannot start
      *     (for example a topic with a conflicting configuration); the parts started so far are closed
      */
     public static DkvServer start(DkvConfig config) {
+        List<String> problems = config.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
         DkvServer server = new DkvServer();
         try {
             server.startParts(config);

@@ -1,6 +1,7 @@
 package io.dkv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dkv.server.internals.EnvironmentAndFileDefaults;
 import java.nio.file.Files;
@@ -50,5 +51,25 @@ class ConfigSourcesTest {
         assertThat(config.port).isEqualTo(7861);
         assertThat(config.bootstrapServers).isNull();
         assertThat(config.dataDir).isEqualTo(Path.of("data"));
+    }
+
+    @Test
+    void anOptionOutOfRangeIsNamedWithItsVariableAndStopsTheStartBeforeAnythingRuns(@TempDir Path dir) {
+        DkvConfig config = new DkvConfig();
+        new CommandLine(new DkvMain(config)).parseArgs("--port", "70000", "--http-event-loops", "-1",
+                "--max-page-size", "10", "--default-page-size", "20", "--replication-factor", "0",
+                "--data-dir", dir.resolve("data").toString());
+
+        assertThat(config.problems()).containsExactly(
+                "--port (DKV_PORT) is 70000 but must be from 0 to 65535",
+                "--replication-factor (DKV_REPLICATION_FACTOR) is 0 but must be -1 (the broker default) or at least 1",
+                "--http-event-loops (DKV_HTTP_EVENT_LOOPS) is -1 but must be at least 0",
+                "--default-page-size (DKV_DEFAULT_PAGE_SIZE) is 20 but must be from 1 to 10");
+        assertThatThrownBy(() -> DkvServer.start(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--port (DKV_PORT)")
+                .hasMessageContaining("--default-page-size (DKV_DEFAULT_PAGE_SIZE)");
+        assertThat(dir.resolve("data")).doesNotExist();
+        assertThat(DkvConfig.defaults().problems()).isEmpty();
     }
 }
