@@ -2,7 +2,7 @@
 # DKV against etcd 3.4 in one run on this machine: starts bin/dkv (embedded broker, fresh data dir)
 # and etcd (single node on loopback, fresh data dir), runs KvBenchmark against both and the EOS
 # round-trip floor against DKV's broker, then stops both. Extra arguments go to KvBenchmark
-# (for example --clients 1,16,64 --duration-s 10 --settle-s 90). Needs: etcd (apt-get install etcd-server).
+# (for example --clients 1,16,64 --duration-s 10 --settle-s 180). Needs: etcd (apt-get install etcd-server).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"
