@@ -121,7 +121,7 @@ public final class DkvConfig {
     @Option(names = "--max-request-bytes", description = "Largest request body (default: ${DEFAULT-VALUE}).", defaultValue = "1572864")
     public int maxRequestBytes;
 
-    @Option(names = "--default-page-size", description = "Keys per list page when no limit is given (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--default-page-size", description = "Keys per list page when no limit is given, at most --max-page-size (default: ${DEFAULT-VALUE}).",
             defaultValue = "100")
     public int defaultPageSize;
 
@@ -157,7 +157,7 @@ public final class DkvConfig {
         atLeast(problems, "--max-txn-ops", maxTxnOps, 1);
         atLeast(problems, "--max-request-bytes", maxRequestBytes, 1);
         atLeast(problems, "--max-page-size", maxPageSize, 1);
-        between(problems, "--default-page-size", defaultPageSize, 1, Math.max(1, maxPageSize));
+        atLeast(problems, "--default-page-size", defaultPageSize, 1);
         return problems;
     }
 
@@ -178,8 +178,9 @@ public final class DkvConfig {
         return flag + " (" + variable + ") is " + value + " but must be " + accepted;
     }
 
+    /** The request limits; the default page size is capped at the largest page. */
     public Limits limits() {
-        return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, defaultPageSize, maxPageSize);
+        return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, Math.min(defaultPageSize, maxPageSize), maxPageSize);
     }
 
     public DkvTopics.TopicSettings topicSettings() {

@@ -57,19 +57,29 @@ class ConfigSourcesTest {
     void anOptionOutOfRangeIsNamedWithItsVariableAndStopsTheStartBeforeAnythingRuns(@TempDir Path dir) {
         DkvConfig config = new DkvConfig();
         new CommandLine(new DkvMain(config)).parseArgs("--port", "70000", "--http-event-loops", "-1",
-                "--max-page-size", "10", "--default-page-size", "20", "--replication-factor", "0",
+                "--max-page-size", "10", "--stream-threads", "0", "--replication-factor", "0",
                 "--data-dir", dir.resolve("data").toString());
 
         assertThat(config.problems()).containsExactly(
                 "--port (DKV_PORT) is 70000 but must be from 0 to 65535",
                 "--replication-factor (DKV_REPLICATION_FACTOR) is 0 but must be -1 (the broker default) or at least 1",
                 "--http-event-loops (DKV_HTTP_EVENT_LOOPS) is -1 but must be at least 0",
-                "--default-page-size (DKV_DEFAULT_PAGE_SIZE) is 20 but must be from 1 to 10");
+                "--stream-threads (DKV_STREAM_THREADS) is 0 but must be at least 1");
         assertThatThrownBy(() -> DkvServer.start(config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--port (DKV_PORT)")
-                .hasMessageContaining("--default-page-size (DKV_DEFAULT_PAGE_SIZE)");
+                .hasMessageContaining("--stream-threads (DKV_STREAM_THREADS)");
         assertThat(dir.resolve("data")).doesNotExist();
         assertThat(DkvConfig.defaults().problems()).isEmpty();
+    }
+
+    @Test
+    void theDefaultPageSizeIsCappedAtTheLargestPage() {
+        DkvConfig config = new DkvConfig();
+        new CommandLine(new DkvMain(config)).parseArgs("--max-page-size", "10");
+
+        assertThat(config.problems()).isEmpty();
+        assertThat(config.limits().defaultPageSize()).isEqualTo(10);
+        assertThat(DkvConfig.defaults().limits().defaultPageSize()).isEqualTo(100);
     }
 }
