@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -105,6 +106,10 @@ public final class DkvServer implements AutoCloseable {
         port = config.port == 0 ? LocalPorts.free() : config.port;
         HostInfo self = new HostInfo(config.advertisedHost, port);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Prometheus wants one set of label names per metric, and Kafka Streams labels a window
+        // store's RocksDB metrics rocksdb-window-state-id but a key-value store's rocksdb-state-id:
+        // whichever registered second was dropped. The label names the store either way.
+        registry.config().meterFilter(MeterFilter.renameTag("kafka.stream.state", "rocksdb.window.state.id", "rocksdb.state.id"));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -116,15 +121,17 @@ public final class DkvServer implements AutoCloseable {
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
                 config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties), topics);
-        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
-        streamsMetrics.bindTo(registry);
-        parts.push(streamsMetrics);
         CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, registry);
         parts.push(bus);
         node.onCommittedReplies(bus::repliesCommitted);
         node.start();
         parts.push(node);
         awaitStreamsRunning(node);
+        // Bound once the tasks have opened their stores, so their metrics are there from the start
+        // rather than after the binder's first refresh a minute later.
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
+        streamsMetrics.bindTo(registry);
+        parts.push(streamsMetrics);
 
         progress("4/4", "starting the HTTP gateway");
         Vertx vertx = Vertx.vertx();

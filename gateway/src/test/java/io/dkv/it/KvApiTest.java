@@ -203,6 +203,8 @@ class KvApiTest {
         assertThat(metrics).contains("dkv_http_server_requests_seconds_count{method=\"PUT\",route=\"/v1/stores/:store/kv/*\",status=\"201\"}");
         assertThat(metrics).contains("dkv_command_round_trip_seconds_count");
         assertThat(metrics).contains("kafka_consumer_fetch_manager_records_lag");
+        assertThat(metrics).containsPattern("kafka_stream_state_size_all_mem_tables\\{[^}]*rocksdb_state_id=\"meta\"")
+                .containsPattern("kafka_stream_state_size_all_mem_tables\\{[^}]*rocksdb_state_id=\"processed-requests\"");
         assertThat(new String(http.get("/openapi.yaml").body(), StandardCharsets.UTF_8)).startsWith("openapi: 3");
     }
 }
