@@ -19,8 +19,10 @@ import io.dkv.streams.internals.Replies;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -59,7 +61,8 @@ public final class TxnApplier {
         if (problem != null) {
             return CommandOutcome.of(Replies.invalid(command, meta.getRevision(), problem));
         }
-        boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, read(store, bytes(c.getKey()))));
+        Map<ByteBuffer, KeyValue> readBefore = new HashMap<>();
+        boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, readBefore(store, c.getKey(), readBefore)));
         List<Op> ops = succeeded ? txn.getSuccess() : txn.getFailure();
 
         // Each written key as it was before the transaction (null for a GET, which reads later).
@@ -67,7 +70,7 @@ public final class TxnApplier {
         long keyDelta = 0;
         boolean changes = false;
         for (Op op : ops) {
-            KeyValue entry = op.getType() == OpType.GET ? null : read(store, bytes(op.getKey()));
+            KeyValue entry = op.getType() == OpType.GET ? null : readBefore(store, op.getKey(), readBefore);
             before.add(entry);
             boolean exists = entry != null;
             if (op.getType() == OpType.PUT) {
@@ -187,6 +190,19 @@ public final class TxnApplier {
      */
     private static KeyValue revisionsOf(KeyValue entry) {
         return entry == null ? null : KeyValue.newBuilder(entry).setValue(NO_VALUE).build();
+    }
+
+    /**
+     * The key as it was before the transaction, read from RocksDB once however many compare clauses
+     * and writes name it (a compare-and-set names its key twice). Only valid before the first write.
+     */
+    private KeyValue readBefore(String store, ByteBuffer key, Map<ByteBuffer, KeyValue> seen) {
+        if (seen.containsKey(key)) {
+            return seen.get(key);
+        }
+        KeyValue entry = read(store, bytes(key));
+        seen.put(key, entry);
+        return entry;
     }
 
     private KeyValue read(String store, byte[] key) {
