@@ -63,7 +63,7 @@ public final class DkvConfig {
             defaultValue = "3600000")
     public long changeMinCompactionLagMs;
 
-    @Option(names = "--commit-interval-ms", description = "The most a write waits for its exactly-once transaction to commit when its batch is not complete sooner; writes are acknowledged after their commit (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--commit-interval-ms", description = "When no complete batch commits it sooner, an exactly-once transaction commits once no write has joined it for this long, and at the latest four times this after its first write; writes are acknowledged after their commit (default: ${DEFAULT-VALUE}).",
             defaultValue = "5")
     public long commitIntervalMs;
 

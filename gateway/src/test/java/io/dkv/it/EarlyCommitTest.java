@@ -15,6 +15,7 @@ import io.dkv.server.DkvServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,10 +23,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +126,66 @@ class EarlyCommitTest {
                     assertThat(http.get("/v1/stores/crowd", "DKV-Min-Revision", String.valueOf(n)).json().getLong("revision")).isEqualTo(n));
             assertThat(commits(http) - commitsBefore).as("transactions for %d queued commands", n).isLessThan(n / 2.0);
         }
+    }
+
+    /**
+     * Two marked commands: the first completes a batch answered before the store's latest commit
+     * (revision 0, while that commit left the store at 1), the second one answered by it. The first
+     * must not commit on its own, because the latest batch is still coming back; both commit in one
+     * transaction at the second's mark. A transaction's commit writes a marker record after its
+     * records, so one transaction shows as consecutive offsets in the change topic. (With a nine-second
+     * longest wait, nothing else commits in between.)
+     */
+    @Test
+    void aMarkOfABatchAnsweredBeforeTheLatestCommitWaitsForThatCommitsBatch() {
+        DkvConfig config = TestDkv.config();
+        config.commitIntervalMs = 9_000;
+        try (DkvServer server = TestDkv.start(config);
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()),
+                        new StringSerializer(), new ByteArraySerializer())) {
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/turns", "").status()).isEqualTo(201);
+            assertThat(http.put("/v1/stores/turns/kv/first", "v").revision()).isEqualTo(1);
+            DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
+
+            producer.send(new ProducerRecord<>(topics.commands(), "turns", DkvCodec.COMMAND.encode(markedPut("earlier", 0))));
+            producer.flush();
+            producer.send(new ProducerRecord<>(topics.commands(), "turns", DkvCodec.COMMAND.encode(markedPut("latest", 1))));
+            producer.flush();
+
+            DkvHttp.Response read = http.get("/v1/stores/turns/kv/latest", "DKV-Min-Revision", "3");
+            assertThat(read.status()).as("committed at the latest batch's mark, long before the longest wait: %s", read).isEqualTo(200);
+            Map<String, Long> offsets = changeOffsets(topics.changes("turns"), 3);
+            assertThat(offsets.get("latest")).as("offsets in the change topic %s", offsets).isEqualTo(offsets.get("earlier") + 1);
+        }
+    }
+
+    private static Command markedPut(String key, long answeredRevision) {
+        return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setStore("turns").setType(CommandType.TXN)
+                .setCommitNow(true).setAnsweredRevision(answeredRevision)
+                .setTxn(Txn.newBuilder().setCompare(List.of()).setFailure(List.of())
+                        .setSuccess(List.of(Op.newBuilder().setType(OpType.PUT).setKey(utf8(key)).setValue(utf8("v")).build()))
+                        .build())
+                .build();
+    }
+
+    /** The offset of each key's committed change record, once {@code count} records are read. */
+    private static Map<String, Long> changeOffsets(String topic, int count) {
+        Map<String, Object> settings = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Long> offsets = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> offsets.put(r.key(), r.offset()));
+                return offsets.size() >= count;
+            });
+        }
+        return offsets;
     }
 
     private static double commits(DkvHttp http) {

@@ -28,6 +28,7 @@ public final class DkvCodec<T extends SpecificRecord> {
     static final List<Schema> SCHEMAS = List.of(
             history("Command-1.avsc"),
             history("Command-2.avsc"),
+            history("Command-3.avsc"),
             Command.getClassSchema(),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),

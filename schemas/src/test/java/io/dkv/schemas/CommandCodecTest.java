@@ -31,6 +31,26 @@ class CommandCodecTest {
     }
 
     @Test
+    void commandsWrittenWithTheThirdSchemaKeepTheirMarkWithoutAnAnsweredRevision() throws Exception {
+        Command command = DkvCodec.COMMAND.decode(oldSyncCommand("Command-3.avsc", "r-4", old -> {
+            old.put("commitNow", true);
+            old.put("newRequestId", true);
+        }));
+
+        assertThat(command.getCommitNow()).isTrue();
+        assertThat(command.getNewRequestId()).isTrue();
+        assertThat(command.getAnsweredRevision()).as("unknown: the mark counts as the latest batch's").isEqualTo(-1);
+    }
+
+    @Test
+    void answeredRevisionRoundTrips() {
+        Command command = Command.newBuilder().setRequestId("r-5").setStore("orders").setType(CommandType.SYNC)
+                .setCommitNow(true).setAnsweredRevision(41).build();
+
+        assertThat(DkvCodec.COMMAND.decode(DkvCodec.COMMAND.encode(command)).getAnsweredRevision()).isEqualTo(41);
+    }
+
+    @Test
     void commitNowRoundTrips() {
         Command command = Command.newBuilder().setRequestId("r-2").setStore("orders").setType(CommandType.SYNC)
                 .setCommitNow(true).build();

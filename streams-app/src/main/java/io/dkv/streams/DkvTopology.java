@@ -38,12 +38,13 @@ public final class DkvTopology {
     /**
      * @param topics where commands come from and where changes and replies go
      * @param dedupeWindow how long a processed request id is remembered, so a retry is applied at most once
-     * @param longestCommitWait the most a command waits for its transaction to be committed
+     * @param commitWait without a batch mark, a transaction commits once no command has joined it for
+     *     this long (and at the latest four times this after its first command)
      */
-    public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration longestCommitWait) {
+    public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration commitWait) {
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
-        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, longestCommitWait), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(

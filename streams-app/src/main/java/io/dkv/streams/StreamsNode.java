@@ -53,7 +53,7 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // The CommandProcessor asks for every commit, within commitIntervalMs of a command's arrival;
+        // The CommandProcessor asks for every commit (at a batch mark, or commitIntervalMs after the last command);
         // Streams' own interval is only a backstop (see CommitPacer for why it cannot be the cadence).
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(Math.max(BACKSTOP_COMMIT_INTERVAL_MS, settings.commitIntervalMs())));
         p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(settings.pollMs()));

@@ -11,8 +11,8 @@ import java.util.Map;
  * @param applicationId the Streams application id: instances with the same id share the stores
  * @param stateDir where RocksDB state lives; one directory per instance
  * @param applicationServer host:port of this instance's gateway, for routing interactive queries
- * @param commitIntervalMs the most a command waits, once its stream thread is free, for its transaction to commit
- *     when no early commit comes first; replies wait for the commit
+ * @param commitIntervalMs when no batch mark commits a transaction sooner, it commits once no command has joined
+ *     it for this long, and at the latest four times this after its first command; replies wait for the commit
  * @param pollMs how long the stream thread blocks waiting for commands (the hidden latency floor)
  * @param streamThreads stream threads in this instance
  * @param dedupeWindow how long a request id is remembered for retries

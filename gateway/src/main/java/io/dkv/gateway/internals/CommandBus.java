@@ -163,7 +163,7 @@ public final class CommandBus implements AutoCloseable {
         // also blocks while it fetches metadata or its buffer is full, which callers must not.
         sender.execute(() -> {
             try {
-                command.setCommitNow(earlyCommit.sent(command.getStore()));
+                earlyCommit.sent(command);
                 ProducerRecord<String, byte[]> record =
                         new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
                 producer.send(record, (metadata, error) -> {
@@ -224,9 +224,13 @@ public final class CommandBus implements AutoCloseable {
      * each store's batch first, so the commands the answers prompt are counted against it.
      */
     private void answer(List<Answer> answers, Counter path) {
-        Map<String, Integer> perStore = new HashMap<>();
-        answers.forEach(a -> perStore.merge(a.reply().getStore(), 1, Integer::sum));
-        perStore.forEach(earlyCommit::answered);
+        Map<String, Integer> counts = new HashMap<>();
+        Map<String, Long> revisions = new HashMap<>();
+        for (Answer a : answers) {
+            counts.merge(a.reply().getStore(), 1, Integer::sum);
+            revisions.merge(a.reply().getStore(), a.reply().getRevision(), Math::max);
+        }
+        counts.forEach((store, count) -> earlyCommit.answered(store, count, revisions.get(store)));
         for (Answer a : answers) {
             if (a.future().complete(a.reply())) {
                 path.increment();

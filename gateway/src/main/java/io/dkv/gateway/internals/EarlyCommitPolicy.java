@@ -1,5 +1,6 @@
 package io.dkv.gateway.internals;
 
+import io.dkv.schemas.Command;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,8 +17,11 @@ import java.util.Map;
  * <p>Batches must not be split: a closed loop of clients that lands in two transactions makes each
  * half wait for the other's commit. Counting the answered batch (not the commands in flight) keeps
  * it whole: the first client to send again after a commit does not look alone. If fewer clients come
- * back, the commit interval commits what did, and that smaller answer sets the next batch; groups
- * that were split merge once one marked command commits both.
+ * back, the commit interval commits what did, and that smaller answer sets the next batch. The mark
+ * carries the highest store revision of the answer ({@code Command.answeredRevision}): when a
+ * batch was split in two, the half answered first is back while the other half's transaction
+ * commits, and the processor commits only at the mark of the half its latest commit answered, which
+ * joins them again.
  *
  * <p>Thread-safe. {@link #sent} must be called in the order the commands are appended, as the mark
  * means "every command of the batch is before this one in the log".
@@ -30,23 +34,31 @@ final class EarlyCommitPolicy {
         int expected = 1;
         int sentSinceAnswer;
         boolean marked;
+        long answeredRevision = -1;
     }
 
-    /** Counts a command of {@code store} as appended next; returns whether to mark it {@code commitNow}. */
-    synchronized boolean sent(String store) {
-        Batch batch = batches.computeIfAbsent(store, s -> new Batch());
+    /**
+     * Counts the command as appended next to its store; if it completes the expected batch, sets its
+     * {@code commitNow} and {@code answeredRevision}.
+     */
+    synchronized void sent(Command command) {
+        Batch batch = batches.computeIfAbsent(command.getStore(), s -> new Batch());
         batch.sentSinceAnswer++;
         if (!batch.marked && batch.sentSinceAnswer >= batch.expected) {
             batch.marked = true;
-            return true;
+            command.setCommitNow(true);
+            command.setAnsweredRevision(batch.answeredRevision);
         }
-        return false;
     }
 
-    /** Records that {@code count} commands of {@code store} sent by this gateway were answered together. */
-    synchronized void answered(String store, int count) {
+    /**
+     * Records that {@code count} commands of {@code store} sent by this gateway were answered
+     * together, the highest reply revision among them being {@code revision}.
+     */
+    synchronized void answered(String store, int count, long revision) {
         Batch batch = batches.computeIfAbsent(store, s -> new Batch());
         batch.expected = Math.max(1, count);
+        batch.answeredRevision = revision;
         batch.sentSinceAnswer = 0;
         batch.marked = false;
     }

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>The processor asks for every commit of its stream thread's transaction: right after a command
  * marked {@code commitNow} (its gateway judged that the batch it expects, a lone writer's single
  * command or the commands its last answer will bring back, is now in the log), unless that command
- * waited more than {@link #STALE_COMMAND_MS} to be processed, and after a commit of several commands
- * no sooner than {@link #MIN_GAP_NANOS} after it; otherwise once a command has waited the longest
- * commit wait, not counting time the thread spent committing ({@link CommitPacer}).
+ * waited more than {@link #STALE_COMMAND_MS} to be processed or its batch was answered by an earlier
+ * commit than the thread's latest (the latest one's batch is still coming back and joins it);
+ * otherwise once no command has joined the transaction for the commit wait, or its first command has
+ * waited {@link #LONGEST_WAIT_IN_COMMIT_WAITS} commit waits ({@link CommitPacer}).
  */
 public final class CommandProcessor implements Processor<String, byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(CommandProcessor.class);
@@ -48,12 +49,16 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      * proved too tight for that). Clock skew only moves the choice, never the outcome.
      */
     static final long STALE_COMMAND_MS = 100;
+    /**
+     * While commands keep joining a transaction without a batch mark (many writers that are not a
+     * closed loop), it still commits this many commit waits after its first command.
+     */
+    static final int LONGEST_WAIT_IN_COMMIT_WAITS = 4;
     /** The finest wall-clock punctuation Kafka Streams offers. */
     private static final Duration OVERDUE_CHECK = Duration.ofMillis(1);
-    /** About how long a closed loop of 64 clients takes to send again after a commit answered them (measured here). */
-    private static final long MIN_GAP_NANOS = 3_000_000L;
 
     private final Duration dedupeWindow;
+    private final long quietNanos;
     private final long longestWaitNanos;
     private ProcessorContext<byte[], byte[]> context;
     /** Checks every millisecond whether the open transaction is overdue; scheduled only while it is open. */
@@ -62,9 +67,15 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private StoreRegistry registry;
     private TxnApplier txns;
 
-    public CommandProcessor(Duration dedupeWindow, Duration longestCommitWait) {
+    /**
+     * @param dedupeWindow how long a request id is remembered at least
+     * @param commitWait without a batch mark, a transaction commits once no command has joined it
+     *     for this long, or {@link #LONGEST_WAIT_IN_COMMIT_WAITS} times this after its first command
+     */
+    public CommandProcessor(Duration dedupeWindow, Duration commitWait) {
         this.dedupeWindow = dedupeWindow;
-        this.longestWaitNanos = longestCommitWait.toNanos();
+        this.quietNanos = commitWait.toNanos();
+        this.longestWaitNanos = LONGEST_WAIT_IN_COMMIT_WAITS * quietNanos;
     }
 
     @Override
@@ -89,7 +100,8 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             return;
         }
         long now = record.timestamp();
-        CommitPacer.forCurrentThread().arrived(System.nanoTime());
+        CommitPacer pacer = CommitPacer.forCurrentThread();
+        pacer.arrived(System.nanoTime());
         if (overdueCheck == null) {
             // A wall-clock punctuation marks its task as needing a commit, so only a task with
             // commands waiting keeps one: idle tasks then stay out of every commit.
@@ -102,15 +114,16 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         } else {
             apply(command, now);
         }
-        if (command.getCommitNow() && context.currentSystemTimeMs() - now <= STALE_COMMAND_MS) {
-            CommitPacer.forCurrentThread().batchComplete();
+        if (command.getCommitNow() && context.currentSystemTimeMs() - now <= STALE_COMMAND_MS
+                && pacer.answersLatestCommit(command.getStore(), command.getAnsweredRevision())) {
+            pacer.batchComplete();
         }
         commitIfDue();
     }
 
     private void commitIfDue() {
         CommitPacer pacer = CommitPacer.forCurrentThread();
-        if (pacer.due(System.nanoTime(), longestWaitNanos, MIN_GAP_NANOS)) {
+        if (pacer.due(System.nanoTime(), quietNanos, longestWaitNanos)) {
             commit();
         } else if (!pacer.open()) {
             // Another task of this thread asked for the commit, which took this task's commands too.
@@ -143,6 +156,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         if (command.getType() != CommandType.SYNC) {
             processed.remember(command.getRequestId(), outcome.reply(), now);
         }
+        CommitPacer.forCurrentThread().applied(command.getStore(), outcome.reply().getRevision());
         int index = 0;
         for (CommandOutcome.Change change : outcome.changes()) {
             forwardChange(change, index++, outcome.changes().size(), now);

@@ -1,8 +1,12 @@
 package io.dkv.streams.internals;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
- * The commit clock of one stream thread: when the oldest command of its open transaction arrived,
- * and when the thread's last commit ended.
+ * The commit clock of one stream thread: when the oldest and the newest command of its open
+ * transaction were processed, whether the batch a gateway expects is in, and which revision each store had at the
+ * thread's last commit.
  * Under exactly-once v2 a stream thread has one transaction for all its tasks, and DKV asks for
  * every commit itself ({@link CommandProcessor}), so the thread's tasks share one pacer
  * ({@link #forCurrentThread()}). Kafka Streams' own {@code commit.interval.ms} cannot serve: a
@@ -16,10 +20,12 @@ final class CommitPacer {
 
     private boolean open;
     private boolean batchComplete;
-    private int batchSize;
-    private int lastBatchSize;
     private long oldestNanos;
-    private long lastCommitEndNanos = System.nanoTime();
+    private long newestNanos;
+    /** The latest revision of every store written since the last commit. */
+    private final Map<String, Long> openRevisions = new HashMap<>();
+    /** Each store's revision when the thread last committed a command of it. */
+    private final Map<String, Long> committedRevisions = new HashMap<>();
 
     static CommitPacer forCurrentThread() {
         return PER_THREAD.get();
@@ -27,39 +33,49 @@ final class CommitPacer {
 
     /** A command joined the open transaction at {@code nowNanos}. */
     void arrived(long nowNanos) {
-        batchSize++;
+        newestNanos = nowNanos;
         if (!open) {
             open = true;
             oldestNanos = nowNanos;
         }
     }
 
-    /**
-     * Whether the open transaction holds a command that has waited at least {@code longestWaitNanos}
-     * since the thread was last free to commit. Time spent in a commit does not count: commands that
-     * arrive during one would otherwise be overdue when it ends and be committed apart from the
-     * batch that the commit's answers bring back.
-     */
-    boolean overdue(long nowNanos, long longestWaitNanos) {
-        return open && nowNanos - Math.max(oldestNanos, lastCommitEndNanos) >= longestWaitNanos;
+    /** A command of the open transaction left {@code store} at {@code revision}. */
+    void applied(String store, long revision) {
+        openRevisions.put(store, revision);
     }
 
-    /** A command marked the batch its gateway expects as complete. */
+    /**
+     * Whether a batch mark whose answer saw {@code answeredRevision} of {@code store} belongs to the
+     * batch that the thread's latest commit answered. A mark of a batch answered by an earlier commit
+     * arrives while the latest one is still coming back (two groups of a closed loop in turn), so
+     * committing at it would split them again; committing at the latest batch's mark joins them.
+     * A negative revision (the gateway did not say) counts as the latest.
+     */
+    boolean answersLatestCommit(String store, long answeredRevision) {
+        return answeredRevision < 0 || answeredRevision >= committedRevisions.getOrDefault(store, -1L);
+    }
+
+    /**
+     * Whether the open transaction should commit without waiting for a batch mark: no command has
+     * joined it for {@code quietNanos}, or its oldest command has waited {@code longestNanos}.
+     * While commands keep coming a batch is still arriving: 64 clients' resends reach the thread over
+     * more than 5 ms here, and a deadline counted from the first of them split almost every batch.
+     * Commands processed during a commit's run-up belong to that commit (see {@link #committed}), so
+     * a wait starts after the last commit.
+     */
+    boolean overdue(long nowNanos, long quietNanos, long longestNanos) {
+        return open && (nowNanos - newestNanos >= quietNanos || nowNanos - oldestNanos >= longestNanos);
+    }
+
+    /** The command that completes the batch its gateway expects back was processed. */
     void batchComplete() {
         batchComplete = true;
     }
 
-    /**
-     * Whether the open transaction should commit now: it is {@link #overdue}, or a command completed
-     * its gateway's batch and either the last commit held a single command (a lone writer: nobody else
-     * is coming) or {@code gapNanos} have passed since the last commit ended. The gap keeps two
-     * groups of a closed loop from alternating: each group's batch would otherwise be complete while
-     * the other commits, and every commit would carry half the clients; waiting for the answered
-     * group's resends lets one commit take both.
-     */
-    boolean due(long nowNanos, long longestWaitNanos, long gapNanos) {
-        return overdue(nowNanos, longestWaitNanos)
-                || open && batchComplete && (lastBatchSize <= 1 || nowNanos - lastCommitEndNanos >= gapNanos);
+    /** Whether the open transaction should commit now: its batch is in, or it is {@link #overdue}. */
+    boolean due(long nowNanos, long quietNanos, long longestNanos) {
+        return open && batchComplete || overdue(nowNanos, quietNanos, longestNanos);
     }
 
     /** Whether the thread has commands that no commit has been asked for yet. */
@@ -71,12 +87,16 @@ final class CommitPacer {
     void committing() {
         open = false;
         batchComplete = false;
-        lastBatchSize = batchSize;
-        batchSize = 0;
     }
 
-    /** The thread's transaction committed at {@code nowNanos}. */
-    void committed(long nowNanos) {
-        lastCommitEndNanos = nowNanos;
+    /**
+     * The thread's transaction committed. Kafka Streams keeps processing the records of the running
+     * iteration after a commit is asked for and commits them too (as does its own periodic commit),
+     * so every command processed so far is now committed.
+     */
+    void committed() {
+        committing();
+        committedRevisions.putAll(openRevisions);
+        openRevisions.clear();
     }
 }

@@ -48,7 +48,7 @@ final class ReplyTrackingProducer extends KafkaProducer<byte[], byte[]> {
     @Override
     public void commitTransaction() {
         super.commitTransaction();
-        CommitPacer.forCurrentThread().committed(System.nanoTime());
+        CommitPacer.forCurrentThread().committed();
         if (replies.isEmpty()) {
             return;
         }

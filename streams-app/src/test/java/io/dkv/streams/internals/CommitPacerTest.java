@@ -6,34 +6,33 @@ import org.junit.jupiter.api.Test;
 
 class CommitPacerTest {
     private static final long WAIT = 5_000_000L;
-    private static final long GAP = 3_000_000L;
+    private static final long LONGEST = 4 * WAIT;
     private final CommitPacer pacer = new CommitPacer();
 
     @Test
     void nothingIsOverdueWithoutCommands() {
         assertThat(pacer.open()).isFalse();
-        assertThat(pacer.overdue(System.nanoTime() + 10 * WAIT, WAIT)).isFalse();
+        assertThat(pacer.overdue(System.nanoTime() + 10 * WAIT, WAIT, LONGEST)).isFalse();
     }
 
     @Test
-    void theOldestCommandSetsTheDeadline() {
+    void aQuietTransactionIsOverdue() {
         long t = System.nanoTime();
         pacer.arrived(t);
         pacer.arrived(t + WAIT / 2);
 
-        assertThat(pacer.overdue(t + WAIT - 1, WAIT)).isFalse();
-        assertThat(pacer.overdue(t + WAIT, WAIT)).isTrue();
+        assertThat(pacer.overdue(t + WAIT / 2 + WAIT - 1, WAIT, LONGEST)).as("quiet just under the wait").isFalse();
+        assertThat(pacer.overdue(t + WAIT / 2 + WAIT, WAIT, LONGEST)).isTrue();
     }
 
     @Test
-    void timeSpentCommittingDoesNotCount() {
+    void whileCommandsKeepComingTheOldestSetsTheDeadline() {
         long t = System.nanoTime();
-        pacer.committing();
-        pacer.arrived(t);
-        pacer.committed(t + 4 * WAIT);
-
-        assertThat(pacer.overdue(t + 4 * WAIT + WAIT - 1, WAIT)).as("just after the commit ended").isFalse();
-        assertThat(pacer.overdue(t + 5 * WAIT, WAIT)).isTrue();
+        for (long at = t; at < t + LONGEST; at += WAIT / 2) {
+            pacer.arrived(at);
+            assertThat(pacer.overdue(at, WAIT, LONGEST)).as("at +%d ns", at - t).isFalse();
+        }
+        assertThat(pacer.overdue(t + LONGEST, WAIT, LONGEST)).isTrue();
     }
 
     @Test
@@ -43,36 +42,50 @@ class CommitPacerTest {
         pacer.committing();
 
         assertThat(pacer.open()).isFalse();
-        assertThat(pacer.overdue(t + 10 * WAIT, WAIT)).isFalse();
+        assertThat(pacer.overdue(t + 10 * WAIT, WAIT, LONGEST)).isFalse();
 
         pacer.arrived(t + 10 * WAIT);
-        assertThat(pacer.overdue(t + 11 * WAIT - 1, WAIT)).as("a new batch has its own deadline").isFalse();
+        assertThat(pacer.overdue(t + 11 * WAIT - 1, WAIT, LONGEST)).as("a new batch has its own deadline").isFalse();
     }
 
     @Test
-    void aCompleteBatchCommitsAtOnceAfterALoneWritersCommit() {
+    void commandsProcessedAfterTheAskBelongToTheCommit() {
         long t = System.nanoTime();
         pacer.arrived(t);
         pacer.committing();
-        pacer.committed(t + WAIT);
-
-        pacer.arrived(t + WAIT + 1);
-        assertThat(pacer.due(t + WAIT + 1, WAIT, GAP)).as("before the mark").isFalse();
+        pacer.arrived(t + 1);
         pacer.batchComplete();
-        assertThat(pacer.due(t + WAIT + 1, WAIT, GAP)).isTrue();
+        pacer.committed();
+
+        assertThat(pacer.open()).as("Kafka Streams committed them too").isFalse();
+        assertThat(pacer.due(t + 10 * WAIT, WAIT, LONGEST)).isFalse();
     }
 
     @Test
-    void aCompleteBatchWaitsForTheGapAfterALargerCommit() {
+    void aCompleteBatchCommitsAtOnce() {
         long t = System.nanoTime();
         pacer.arrived(t);
-        pacer.arrived(t);
-        pacer.committing();
-        pacer.committed(t + WAIT);
+        assertThat(pacer.due(t, WAIT, LONGEST)).as("before the mark").isFalse();
 
-        pacer.arrived(t + WAIT + 1);
         pacer.batchComplete();
-        assertThat(pacer.due(t + WAIT + GAP - 1, WAIT, GAP)).as("within the gap").isFalse();
-        assertThat(pacer.due(t + WAIT + GAP, WAIT, GAP)).isTrue();
+        assertThat(pacer.due(t, WAIT, LONGEST)).isTrue();
+    }
+
+    @Test
+    void onlyTheMarkOfTheBatchTheLatestCommitAnsweredCounts() {
+        pacer.arrived(System.nanoTime());
+        pacer.applied("s", 10);
+        pacer.committed();
+        pacer.arrived(System.nanoTime());
+        pacer.applied("s", 12);
+
+        assertThat(pacer.answersLatestCommit("s", 10)).as("answered by the commit that ended at 10").isTrue();
+        assertThat(pacer.answersLatestCommit("s", 7)).as("answered by an earlier commit").isFalse();
+        assertThat(pacer.answersLatestCommit("s", -1)).as("a gateway that does not say").isTrue();
+        assertThat(pacer.answersLatestCommit("other", 3)).as("a store the thread has not committed").isTrue();
+
+        pacer.committed();
+        assertThat(pacer.answersLatestCommit("s", 10)).as("after the commit that ended at 12").isFalse();
+        assertThat(pacer.answersLatestCommit("s", 12)).isTrue();
     }
 }
