@@ -44,7 +44,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     /**
      * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
      * as when many gateways each send one: committing after every such command would leave one
-     * command per transaction, so they share transactions paced by the longest commit wait instead. A lone writer's
+     * command per transaction, so they share transactions paced by the commit wait instead. A lone writer's
      * commands arrive in a few milliseconds, and the first one after a start in a few tens (20 ms
      * proved too tight for that). Clock skew only moves the choice, never the outcome.
      */
