@@ -24,7 +24,7 @@ final class CommitPacer {
     private long newestNanos;
     /** The latest revision of every store written since the last commit. */
     private final Map<String, Long> openRevisions = new HashMap<>();
-    /** Each store's revision when the thread last committed a command of it. */
+    /** Each store's revision when the thread last committed a command of it; a deleted store's entry stays until restart. */
     private final Map<String, Long> committedRevisions = new HashMap<>();
 
     static CommitPacer forCurrentThread() {
