@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The commit clock of one stream thread: when the oldest and the newest command of its open
- * transaction were processed, whether the batch a gateway expects is in, and which revision each store had at the
- * thread's last commit.
+ * transaction were processed, whether the batch a gateway expects is in, and which revision each
+ * store had at the thread's last commit.
  * Under exactly-once v2 a stream thread has one transaction for all its tasks, and DKV asks for
  * every commit itself ({@link CommandProcessor}), so the thread's tasks share one pacer
  * ({@link #forCurrentThread()}). Kafka Streams' own {@code commit.interval.ms} cannot serve: a
@@ -24,7 +24,7 @@ final class CommitPacer {
     private long newestNanos;
     /** The latest revision of every store written since the last commit. */
     private final Map<String, Long> openRevisions = new HashMap<>();
-    /** Each store's revision when the thread last committed a command of it; a deleted store's entry stays until restart. */
+    /** Each store's revision at the thread's last commit of it; a deleted store's stays until restart. */
     private final Map<String, Long> committedRevisions = new HashMap<>();
 
     static CommitPacer forCurrentThread() {
