@@ -67,6 +67,10 @@ public final class DkvConfig {
             defaultValue = "5")
     public long commitIntervalMs;
 
+    @Option(names = "--command-linger-ms", description = "How long the gateway may hold a write to send it to Kafka with others of its batch; the writes that open and complete a batch go at once, with what is held (default: ${DEFAULT-VALUE}).",
+            defaultValue = "2")
+    public long commandLingerMs;
+
     @Option(names = "--poll-ms", description = "How long the stream thread waits for commands per poll (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     public long pollMs;
 
@@ -143,6 +147,7 @@ public final class DkvConfig {
         }
         atLeast(problems, "--change-min-compaction-lag-ms", changeMinCompactionLagMs, 0);
         atLeast(problems, "--commit-interval-ms", commitIntervalMs, 0);
+        atLeast(problems, "--command-linger-ms", commandLingerMs, 0);
         atLeast(problems, "--poll-ms", pollMs, 0);
         atLeast(problems, "--http-event-loops", httpEventLoops, 0);
         atLeast(problems, "--stream-threads", streamThreads, 1);

@@ -121,7 +121,7 @@ public final class DkvServer implements AutoCloseable {
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
                 config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties), topics);
-        CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, registry);
+        CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);
         node.onCommittedReplies(bus::repliesCommitted);
         node.start();

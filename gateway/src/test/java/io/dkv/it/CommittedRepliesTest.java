@@ -101,7 +101,8 @@ class CommittedRepliesTest {
 
             DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            try (CommandBus elsewhere = new CommandBus(SharedKafka.bootstrapServers(), topics, config.replyPartitions, registry)) {
+            try (CommandBus elsewhere = new CommandBus(SharedKafka.bootstrapServers(), topics, config.replyPartitions,
+                    Duration.ofMillis(config.commandLingerMs), registry)) {
                 Command sync = CommandBus.syncCommand("answers");
                 Reply reply = elsewhere.send(sync, Duration.ofSeconds(30)).join();
                 assertThat(reply.getStatus()).isEqualTo(Status.OK);

@@ -68,6 +68,30 @@ class EarlyCommitTest {
     }
 
     /**
+     * With writes held for up to a minute before they are sent, every request here would time out if
+     * the command that completes its batch (each of a lone writer's, and the store's creation) waited
+     * for the linger too.
+     */
+    @Test
+    void theCommandThatCompletesABatchIsSentAtOnceWhateverTheLinger() {
+        DkvConfig config = TestDkv.config();
+        config.commandLingerMs = 60_000;
+        config.requestTimeoutMs = 5_000;
+        try (DkvServer server = TestDkv.start(config)) {
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/prompt", "").status()).isEqualTo(201);
+            for (int i = 1; i <= 10; i++) {
+                DkvHttp.Response put = http.put("/v1/stores/prompt/kv/k", "v" + i);
+                assertThat(put.status()).as("put %d: %s", i, put).isIn(200, 201);
+                assertThat(put.revision()).isEqualTo(i);
+            }
+            DkvHttp.Response read = http.get("/v1/stores/prompt/kv/k", "DKV-Min-Revision", "10");
+            assertThat(read.status()).isEqualTo(200);
+            assertThat(read.text()).isEqualTo("v10");
+        }
+    }
+
+    /**
      * Sixteen writers in a closed loop with a two-second longest commit wait: if their transactions
      * waited for it, three seconds would see two or three commits (some 50 puts); committing each
      * batch once the gateway's last answer has come back whole lets them do hundreds.

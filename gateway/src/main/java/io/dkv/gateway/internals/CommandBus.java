@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * <p>Every gateway reads every reply partition from the end at start; that is cheap next to the
  * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
  * (the producer call runs on its own thread).
+ *
+ * <p>Commands inside a store's batch linger in the producer (up to {@code commandLinger}) so that
+ * they reach the broker and the stream thread in a few requests rather than one each. The command
+ * that opens a batch (so the stream thread starts on it while the rest come), the one that completes
+ * it ({@link Command#getCommitNow()}: the stream thread commits when it sees it), and every command
+ * other than a {@code TXN} are sent at once, together with whatever lingers.
  */
 public final class CommandBus implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
@@ -69,6 +76,14 @@ public final class CommandBus implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    // producer.flush() sends what lingers but also waits for the acknowledgements, so it runs here,
+    // off the sender thread; one pending flush covers every command appended before it starts.
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "dkv-command-flusher");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean flushPending = new AtomicBoolean();
     private final ExecutorService earlyAnswers = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "dkv-early-answers");
         thread.setDaemon(true);
@@ -81,9 +96,14 @@ public final class CommandBus implements AutoCloseable {
     /** Whether replies are still read from the topic, which is what empties {@link #answeredEarly}. */
     private volatile boolean readingReplies = true;
 
-    public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, MeterRegistry registry) {
+    /**
+     * @param commandLinger how long a command that does not complete its batch may wait to be sent
+     *                      with others; zero sends each command at once
+     */
+    public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, Duration commandLinger,
+                      MeterRegistry registry) {
         this.topics = topics;
-        this.producer = new KafkaProducer<>(producerProps(bootstrapServers, topics), new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(producerProps(bootstrapServers, topics, commandLinger), new StringSerializer(), new ByteArraySerializer());
         this.consumer = new KafkaConsumer<>(consumerProps(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = IntStream.range(0, replyPartitions)
                 .mapToObj(p -> new TopicPartition(topics.replies(), p)).toList();
@@ -110,12 +130,12 @@ public final class CommandBus implements AutoCloseable {
                 .tag("path", path).register(registry);
     }
 
-    private static Properties producerProps(String bootstrapServers, DkvTopics topics) {
+    private static Properties producerProps(String bootstrapServers, DkvTopics topics, Duration linger) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(linger.toMillis()));
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(topics.settings().maxMessageBytes()));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "dkv-gateway-commands");
         return p;
@@ -163,7 +183,7 @@ public final class CommandBus implements AutoCloseable {
         // also blocks while it fetches metadata or its buffer is full, which callers must not.
         sender.execute(() -> {
             try {
-                earlyCommit.sent(command);
+                boolean opensBatch = earlyCommit.sent(command);
                 ProducerRecord<String, byte[]> record =
                         new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
                 producer.send(record, (metadata, error) -> {
@@ -171,6 +191,9 @@ public final class CommandBus implements AutoCloseable {
                         future.completeExceptionally(error);
                     }
                 });
+                if (opensBatch || command.getCommitNow() || command.getType() != CommandType.TXN) {
+                    flushSoon();
+                }
             } catch (RuntimeException e) {
                 future.completeExceptionally(e);
             }
@@ -182,6 +205,15 @@ public final class CommandBus implements AutoCloseable {
      * A read barrier: resolves once every command of the store appended before it has committed,
      * and leaves the store's committed revision in {@link #committed()}.
      */
+    private void flushSoon() {
+        if (flushPending.compareAndSet(false, true)) {
+            flusher.execute(() -> {
+                flushPending.set(false);
+                producer.flush();
+            });
+        }
+    }
+
     public CompletableFuture<Reply> sync(String store, Duration timeout) {
         return send(syncCommand(store), timeout);
     }
@@ -296,6 +328,7 @@ public final class CommandBus implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         sender.shutdown();
+        flusher.shutdown();
         earlyAnswers.shutdown();
         producer.close(Duration.ofSeconds(5));
         pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("DKV is shutting down")));

@@ -40,15 +40,19 @@ final class EarlyCommitPolicy {
     /**
      * Counts the command as appended next to its store; if it completes the expected batch, sets its
      * {@code commitNow} and {@code answeredRevision}.
+     *
+     * @return whether it opens a batch: the store's first command since its last answer
      */
-    synchronized void sent(Command command) {
+    synchronized boolean sent(Command command) {
         Batch batch = batches.computeIfAbsent(command.getStore(), s -> new Batch());
         batch.sentSinceAnswer++;
+        boolean opens = batch.sentSinceAnswer == 1;
         if (!batch.marked && batch.sentSinceAnswer >= batch.expected) {
             batch.marked = true;
             command.setCommitNow(true);
             command.setAnsweredRevision(batch.answeredRevision);
         }
+        return opens;
     }
 
     /**
