@@ -53,18 +53,7 @@ class EarlyCommitTest {
         DkvConfig config = TestDkv.config();
         config.commitIntervalMs = 9_000;
         config.requestTimeoutMs = 3_000;
-        try (DkvServer server = TestDkv.start(config)) {
-            DkvHttp http = new DkvHttp(server.port());
-            assertThat(http.put("/v1/stores/lone", "").status()).isEqualTo(201);
-            for (int i = 1; i <= 20; i++) {
-                DkvHttp.Response put = http.put("/v1/stores/lone/kv/k", "v" + i);
-                assertThat(put.status()).as("put %d: %s", i, put).isIn(200, 201);
-                assertThat(put.revision()).isEqualTo(i);
-            }
-            DkvHttp.Response read = http.get("/v1/stores/lone/kv/k", "DKV-Min-Revision", "20");
-            assertThat(read.status()).isEqualTo(200);
-            assertThat(read.text()).isEqualTo("v20");
-        }
+        assertALoneWriterIsAnswered(config, "lone", 20);
     }
 
     /**
@@ -77,17 +66,22 @@ class EarlyCommitTest {
         DkvConfig config = TestDkv.config();
         config.commandLingerMs = 60_000;
         config.requestTimeoutMs = 5_000;
+        assertALoneWriterIsAnswered(config, "prompt", 10);
+    }
+
+    /** Creates the store, puts one key {@code puts} times in a row and reads the last value back. */
+    private static void assertALoneWriterIsAnswered(DkvConfig config, String store, int puts) {
         try (DkvServer server = TestDkv.start(config)) {
             DkvHttp http = new DkvHttp(server.port());
-            assertThat(http.put("/v1/stores/prompt", "").status()).isEqualTo(201);
-            for (int i = 1; i <= 10; i++) {
-                DkvHttp.Response put = http.put("/v1/stores/prompt/kv/k", "v" + i);
+            assertThat(http.put("/v1/stores/" + store, "").status()).isEqualTo(201);
+            for (int i = 1; i <= puts; i++) {
+                DkvHttp.Response put = http.put("/v1/stores/" + store + "/kv/k", "v" + i);
                 assertThat(put.status()).as("put %d: %s", i, put).isIn(200, 201);
                 assertThat(put.revision()).isEqualTo(i);
             }
-            DkvHttp.Response read = http.get("/v1/stores/prompt/kv/k", "DKV-Min-Revision", "10");
+            DkvHttp.Response read = http.get("/v1/stores/" + store + "/kv/k", "DKV-Min-Revision", String.valueOf(puts));
             assertThat(read.status()).isEqualTo(200);
-            assertThat(read.text()).isEqualTo("v10");
+            assertThat(read.text()).isEqualTo("v" + puts);
         }
     }
 
