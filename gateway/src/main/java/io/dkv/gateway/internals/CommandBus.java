@@ -97,8 +97,8 @@ public final class CommandBus implements AutoCloseable {
     private volatile boolean readingReplies = true;
 
     /**
-     * @param commandLinger how long a command that does not complete its batch may wait to be sent
-     *                      with others; zero sends each command at once
+     * @param commandLinger how long a command inside a batch (neither opening nor completing it) may
+     *                      wait to be sent with others; zero sends each command at once
      */
     public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, Duration commandLinger,
                       MeterRegistry registry) {
@@ -201,10 +201,6 @@ public final class CommandBus implements AutoCloseable {
         return future;
     }
 
-    /**
-     * A read barrier: resolves once every command of the store appended before it has committed,
-     * and leaves the store's committed revision in {@link #committed()}.
-     */
     private void flushSoon() {
         if (flushPending.compareAndSet(false, true)) {
             flusher.execute(() -> {
@@ -214,6 +210,10 @@ public final class CommandBus implements AutoCloseable {
         }
     }
 
+    /**
+     * A read barrier: resolves once every command of the store appended before it has committed,
+     * and leaves the store's committed revision in {@link #committed()}.
+     */
     public CompletableFuture<Reply> sync(String store, Duration timeout) {
         return send(syncCommand(store), timeout);
     }
