@@ -51,10 +51,6 @@ public final class DkvConfig {
             defaultValue = "6")
     public int commandPartitions;
 
-    @Option(names = "--reply-partitions", description = "Partitions of the replies topic when DKV creates it (default: ${DEFAULT-VALUE}).",
-            defaultValue = "3")
-    public int replyPartitions;
-
     @Option(names = "--replication-factor", description = "Replication factor of new topics; -1 takes the broker default (default: ${DEFAULT-VALUE}).",
             defaultValue = "-1")
     public short replicationFactor;
@@ -141,7 +137,6 @@ public final class DkvConfig {
         between(problems, "--port", port, 0, 65535);
         between(problems, "--kafka-port", kafkaPort, 0, 65535);
         atLeast(problems, "--command-partitions", commandPartitions, 1);
-        atLeast(problems, "--reply-partitions", replyPartitions, 1);
         if (replicationFactor == 0 || replicationFactor < -1) {
             problems.add(problem("--replication-factor", replicationFactor, "-1 (the broker default) or at least 1"));
         }
@@ -190,8 +185,8 @@ public final class DkvConfig {
 
     public DkvTopics.TopicSettings topicSettings() {
         DkvTopics.TopicSettings defaults = DkvTopics.TopicSettings.defaults();
-        return new DkvTopics.TopicSettings(commandPartitions, replyPartitions, replicationFactor,
-                defaults.commandRetentionMs(), defaults.replyRetentionMs(), changeMinCompactionLagMs,
+        return new DkvTopics.TopicSettings(commandPartitions, replicationFactor,
+                defaults.commandRetentionMs(), changeMinCompactionLagMs,
                 Math.max(defaults.maxMessageBytes(), maxRequestBytes + 64 * 1024));
     }
 

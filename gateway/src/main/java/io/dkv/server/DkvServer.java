@@ -17,6 +17,7 @@ import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.EmbeddedKafkaBroker;
 import io.dkv.kafka.LocalPorts;
 import io.dkv.kafka.TopicManager;
+import io.dkv.streams.DkvTopology;
 import io.dkv.streams.StreamsNode;
 import io.dkv.streams.StreamsSettings;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -100,8 +101,9 @@ public final class DkvServer implements AutoCloseable {
         parts.push(admin);
         DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
         TopicManager topicManager = new TopicManager(admin, topics);
-        topicManager.ensureCoreTopics();
-        int replyPartitions = topicManager.partitions(topics.replies());
+        String repliesTopic = DkvTopology.repliesTopic(config.applicationId());
+        topicManager.ensureCoreTopics(repliesTopic, DkvTopology.repliesRetentionMs(Duration.ofMillis(config.dedupeWindowMs)));
+        int replyPartitions = topicManager.partitions(repliesTopic);
 
         port = config.port == 0 ? LocalPorts.free() : config.port;
         HostInfo self = new HostInfo(config.advertisedHost, port);
@@ -121,7 +123,8 @@ public final class DkvServer implements AutoCloseable {
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
                 config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties), topics);
-        CommandBus bus = new CommandBus(bootstrapServers, topics, replyPartitions, Duration.ofMillis(config.commandLingerMs), registry);
+        CommandBus bus = new CommandBus(bootstrapServers, topics, repliesTopic, replyPartitions,
+                Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);
         node.onCommittedReplies(bus::repliesCommitted);
         node.start();

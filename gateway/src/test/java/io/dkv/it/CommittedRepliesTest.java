@@ -10,6 +10,7 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
+import io.dkv.streams.DkvTopology;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -101,8 +102,9 @@ class CommittedRepliesTest {
 
             DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            try (CommandBus elsewhere = new CommandBus(SharedKafka.bootstrapServers(), topics, config.replyPartitions,
-                    Duration.ofMillis(config.commandLingerMs), registry)) {
+            String repliesTopic = DkvTopology.repliesTopic(config.applicationId());
+            try (CommandBus elsewhere = new CommandBus(SharedKafka.bootstrapServers(), topics, repliesTopic,
+                    config.commandPartitions, Duration.ofMillis(config.commandLingerMs), registry)) {
                 Command sync = CommandBus.syncCommand("answers");
                 Reply reply = elsewhere.send(sync, Duration.ofSeconds(30)).join();
                 assertThat(reply.getStatus()).isEqualTo(Status.OK);

@@ -26,7 +26,6 @@ public final class TestDkv {
         config.dataDir = dataDir;
         config.port = 0;
         config.commandPartitions = 4;
-        config.replyPartitions = 2;
         return config;
     }
 

@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
+import io.dkv.streams.DkvTopology;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 
 /** Topics that exist with a configuration DKV cannot run on stop it with an error naming topic and fix. */
@@ -42,10 +46,45 @@ class TopicConfigTest {
         }
     }
 
-    private static void createTopic(String name, String policy) throws Exception {
+    @Test
+    void theRepliesTopicIsCreatedAsKafkaStreamsWouldCreateItsChangelog() throws Exception {
+        DkvConfig config = TestDkv.config();
+        config.commandPartitions = 3;
+        try (DkvServer server = DkvServer.start(config); Admin admin = admin()) {
+            String replies = DkvTopology.repliesTopic(config.applicationId());
+            assertThat(admin.describeTopics(List.of(replies)).allTopicNames().get().get(replies).partitions())
+                    .as("Kafka Streams requires a changelog to have as many partitions as its input").hasSize(3);
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, replies);
+            Config topicConfig = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(topicConfig.get("cleanup.policy").value()).isEqualTo("compact,delete");
+            assertThat(topicConfig.get("retention.ms").value())
+                    .isEqualTo(String.valueOf(3 * config.dedupeWindowMs + Duration.ofDays(1).toMillis()));
+
+            DkvHttp http = new DkvHttp(server.port());
+            assertThat(http.put("/v1/stores/replies", "").status()).as("Kafka Streams runs on the topic DKV made").isEqualTo(201);
+        }
+    }
+
+    @Test
+    void aRepliesTopicThatIsNotAChangelogStopsStartUp() throws Exception {
+        DkvConfig config = TestDkv.config();
+        String replies = DkvTopology.repliesTopic(config.applicationId());
+        createTopic(replies, "delete");
+
+        assertThatThrownBy(() -> DkvServer.start(config))
+                .hasMessageContaining(replies)
+                .hasMessageContaining("cleanup.policy=delete")
+                .hasMessageContaining("cleanup.policy=compact,delete");
+    }
+
+    private static Admin admin() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
+        return Admin.create(props);
+    }
+
+    private static void createTopic(String name, String policy) throws Exception {
+        try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty())
                     .configs(Map.of("cleanup.policy", policy)))).all().get();
         }

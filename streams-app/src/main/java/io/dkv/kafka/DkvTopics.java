@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code <prefix>.commands}: requests, keyed by store name; time-retained, not the source of truth.
- *   <li>{@code <prefix>.replies}: the outcome of every command, keyed by store name; time-retained.
+ *   <li>the replies topic, {@code <application id>-processed-requests-changelog}: the outcome of every
+ *       command, in the changelog Kafka Streams keeps of DKV's dedupe store (named by
+ *       {@code DkvTopology.repliesTopic}, configured by {@link #repliesConfig}).
  *   <li>{@code <prefix>.store.<store>.changes}: the compacted change topic of one store, keyed by the
  *       user key; the store's source of truth for consumers outside DKV.
  * </ul>
@@ -40,10 +42,6 @@ public final class DkvTopics {
         return prefix + ".commands";
     }
 
-    public String replies() {
-        return prefix + ".replies";
-    }
-
     public String changes(String store) {
         if (!STORE_NAME.matcher(store).matches()) {
             throw new IllegalArgumentException("invalid store name: " + store);
@@ -58,10 +56,12 @@ public final class DkvTopics {
                 "max.message.bytes", String.valueOf(settings.maxMessageBytes()));
     }
 
-    Map<String, String> repliesConfig() {
+    /** The configuration Kafka Streams gives a window store's changelog, with DKV's record size. */
+    Map<String, String> repliesConfig(long retentionMs) {
         return Map.of(
-                "cleanup.policy", "delete",
-                "retention.ms", String.valueOf(settings.replyRetentionMs()),
+                "cleanup.policy", "compact,delete",
+                "retention.ms", String.valueOf(retentionMs),
+                "message.timestamp.type", "CreateTime",
                 "max.message.bytes", String.valueOf(settings.maxMessageBytes()));
     }
 
@@ -76,19 +76,17 @@ public final class DkvTopics {
      * Sizing and retention of DKV's topics.
      *
      * @param commandPartitions partitions of the commands topic: the most Streams tasks that share stores
-     * @param replyPartitions partitions of the replies topic
      * @param replicationFactor replication factor of new topics, or -1 for the broker default
      * @param commandRetentionMs how long commands are kept (they are not the source of truth)
-     * @param replyRetentionMs how long replies are kept
      * @param changeMinCompactionLagMs how long every change stays in a change topic before compaction
      *     may drop it: the window in which exact history is guaranteed
      * @param maxMessageBytes largest record on DKV's topics
      */
-    public record TopicSettings(int commandPartitions, int replyPartitions, short replicationFactor,
-            long commandRetentionMs, long replyRetentionMs, long changeMinCompactionLagMs, int maxMessageBytes) {
+    public record TopicSettings(int commandPartitions, short replicationFactor,
+            long commandRetentionMs, long changeMinCompactionLagMs, int maxMessageBytes) {
 
         public static TopicSettings defaults() {
-            return new TopicSettings(6, 3, (short) -1, 24 * 3_600_000L, 3_600_000L, 3_600_000L, 2 * 1024 * 1024);
+            return new TopicSettings(6, (short) -1, 24 * 3_600_000L, 3_600_000L, 2 * 1024 * 1024);
         }
     }
 }

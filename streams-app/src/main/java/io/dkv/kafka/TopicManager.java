@@ -1,5 +1,6 @@
 package io.dkv.kafka;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,13 +36,19 @@ public final class TopicManager {
     }
 
     /**
-     * Ensures the commands and replies topics exist with a delete cleanup policy.
+     * Ensures the commands topic exists with a delete cleanup policy, and the replies topic (a Kafka
+     * Streams changelog) with as many partitions and the configuration Kafka Streams would give it.
+     * Creating it here rather than leaving it to Kafka Streams lets a gateway start reading replies
+     * before the Streams instances first agree on their tasks.
      *
+     * @param repliesTopic the replies topic's name ({@code DkvTopology.repliesTopic})
+     * @param repliesRetentionMs its retention ({@code DkvTopology.repliesRetentionMs})
      * @throws TopicConfigException if a topic exists with a configuration DKV cannot work with
      */
-    public void ensureCoreTopics() {
+    public void ensureCoreTopics(String repliesTopic, long repliesRetentionMs) {
         ensure(topics.commands(), topics.settings().commandPartitions(), topics.commandsConfig(), "delete");
-        ensure(topics.replies(), topics.settings().replyPartitions(), topics.repliesConfig(), "delete");
+        // Kafka Streams requires a changelog to have exactly as many partitions as its input topic.
+        ensure(repliesTopic, partitions(topics.commands()), topics.repliesConfig(repliesRetentionMs), "compact,delete");
     }
 
     /**
@@ -114,7 +121,7 @@ public final class TopicManager {
                 .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(resource), "describe topic " + topic);
         ConfigEntry policy = config.get("cleanup.policy");
         String actual = policy == null ? "delete" : policy.value().replace(" ", "");
-        if (!actual.equals(requiredPolicy)) {
+        if (!policies(actual).equals(policies(requiredPolicy))) {
             throw new TopicConfigException(topic, "cleanup.policy=" + actual + " but DKV needs cleanup.policy="
                     + requiredPolicy + ". Fix it with: kafka-configs.sh --bootstrap-server <servers> --alter --entity-type topics"
                     + " --entity-name " + topic + " --add-config cleanup.policy=" + requiredPolicy
@@ -125,6 +132,11 @@ public final class TopicManager {
             LOG.warn("Topic {} exists with {} partitions, not the configured {}; keeping the existing count"
                     + " (changing it would move stores between partitions)", topic, description.partitions().size(), partitions);
         }
+    }
+
+    /** The policies of a cleanup.policy value, whose order does not matter. */
+    private static Set<String> policies(String cleanupPolicy) {
+        return Set.copyOf(Arrays.asList(cleanupPolicy.split(",")));
     }
 
     private Optional<Short> replication() {

@@ -16,7 +16,8 @@ public interface CommittedReplyListener {
      * wrote replies, in commit order. Must return quickly and never block: the stream thread
      * processes no command until it returns. Exceptions are logged and ignored.
      *
-     * @param replies the encoded {@code Reply} records of the transaction, in the order written
+     * @param replies the values the transaction wrote to the replies topic, in the order written:
+     *     Avro {@code ProcessedRequest}s, each holding one {@code Reply}
      */
     void committed(List<byte[]> replies);
 }

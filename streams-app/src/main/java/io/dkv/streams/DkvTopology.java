@@ -11,7 +11,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * DKV's Kafka Streams topology: commands (keyed by store name) → {@link CommandProcessor} →
- * change records to each store's change topic and replies to the replies topic.
+ * change records to each store's change topic, and each command's reply into {@link #REQUESTS_STORE},
+ * whose changelog is the replies topic ({@link #repliesTopic}).
  *
  * <p>State stores (RocksDB):
  * <ul>
@@ -19,8 +20,9 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count), cached: every
  *       command rewrites its store's entry, and the cache sends only the last one per commit to
  *       RocksDB and the changelog (interactive queries read through the cache);
- *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest}, a window store filed
- *       by window-long time buckets (see {@link ProcessedRequests}).
+ *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest} (the reply), a window
+ *       store filed by window-long time buckets (see {@link ProcessedRequests}); every command writes
+ *       one entry, so its changelog carries every reply.
  * </ul>
  */
 public final class DkvTopology {
@@ -30,13 +32,31 @@ public final class DkvTopology {
     public static final String SOURCE = "commands";
     public static final String PROCESSOR = "command-processor";
     public static final String CHANGES_SINK = "changes";
-    public static final String REPLIES_SINK = "replies";
 
     private DkvTopology() {
     }
 
     /**
-     * @param topics where commands come from and where changes and replies go
+     * The topic gateways read replies from: the changelog of {@link #REQUESTS_STORE}, which Kafka
+     * Streams names after the application id. Key: the window store's key (request id, bucket start,
+     * sequence number); value: the Avro {@code ProcessedRequest} holding the reply. Its records are
+     * written in the transaction of the command they answer, so {@code read_committed} readers see a
+     * reply only once that command committed.
+     */
+    public static String repliesTopic(String applicationId) {
+        return applicationId + "-" + REQUESTS_STORE + "-changelog";
+    }
+
+    /**
+     * The {@code retention.ms} Kafka Streams gives the replies topic by default: the window store's
+     * retention plus {@code windowstore.changelog.additional.retention.ms} (one day).
+     */
+    public static long repliesRetentionMs(Duration dedupeWindow) {
+        return ProcessedRequests.retention(dedupeWindow).toMillis() + Duration.ofDays(1).toMillis();
+    }
+
+    /**
+     * @param topics where commands come from and where changes go
      * @param dedupeWindow how long a processed request id is remembered, so a retry is applied at most once
      * @param commitWait without a batch mark, a transaction commits once no command has joined it for
      *     this long (and at the latest four times this after its first command)
@@ -51,8 +71,6 @@ public final class DkvTopology {
                 Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);
         topology.addSink(CHANGES_SINK, new ChangeTopicNameExtractor(topics),
-                Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
-        topology.addSink(REPLIES_SINK, topics.replies(),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         return topology;
     }

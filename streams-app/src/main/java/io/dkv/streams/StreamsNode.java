@@ -37,7 +37,7 @@ public final class StreamsNode implements AutoCloseable {
     private final KafkaStreams streams;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
-        this.clients = new ReplyTrackingClientSupplier(topics.replies());
+        this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()));
         this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs())), properties(settings, topics), clients);
         this.streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);

@@ -39,7 +39,7 @@ class DkvTopologyTest {
     private final DkvTopics topics = new DkvTopics("dkv", DkvTopics.TopicSettings.defaults());
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> commands;
-    private TestOutputTopic<String, byte[]> replies;
+    private TestOutputTopic<byte[], byte[]> replies;
 
     @BeforeEach
     void start() {
@@ -48,7 +48,7 @@ class DkvTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5)), props, Instant.ofEpochMilli(1_000_000));
         commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
-        replies = driver.createOutputTopic(topics.replies(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+        replies = driver.createOutputTopic(DkvTopology.repliesTopic("dkv-test"), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }
 
     @AfterEach
@@ -244,7 +244,7 @@ class DkvTopologyTest {
         commands.pipeInput(command.getStore(), DkvCodec.COMMAND.encode(command), timestamp);
         List<byte[]> out = replies.readValuesToList();
         assertThat(out).hasSize(1);
-        return DkvCodec.REPLY.decode(out.get(0));
+        return DkvCodec.PROCESSED_REQUEST.decode(out.get(0)).getReply();
     }
 
     private List<TestRecord<String, ChangeEvent>> changes(String store) {

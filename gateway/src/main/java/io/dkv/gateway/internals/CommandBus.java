@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Request/reply over Kafka: appends commands to the commands topic (keyed by store, so one store's
  * commands keep their order) and completes each caller's future when the reply with its request id
- * is read, {@code read_committed}, from the replies topic, or earlier, when the Streams instance in
- * this process reports the transaction that wrote it committed ({@link #repliesCommitted}). Every
- * reply also advances {@link CommittedRevisions}, once, through whichever path answered it.
+ * is read, {@code read_committed}, from the replies topic (the changelog of the processors' dedupe
+ * store, {@code DkvTopology.repliesTopic}), or earlier, when the Streams instance in this process
+ * reports the transaction that wrote it committed ({@link #repliesCommitted}). Every reply also
+ * advances {@link CommittedRevisions}, once, through whichever path answered it.
  *
  * <p>Every gateway reads every reply partition from the end at start; that is cheap next to the
  * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
@@ -97,16 +98,18 @@ public final class CommandBus implements AutoCloseable {
     private volatile boolean readingReplies = true;
 
     /**
+     * @param repliesTopic    where replies are read from ({@code DkvTopology.repliesTopic})
+     * @param replyPartitions how many partitions it has
      * @param commandLinger how long a command inside a batch (neither opening nor completing it) may
      *                      wait to be sent with others; zero sends each command at once
      */
-    public CommandBus(String bootstrapServers, DkvTopics topics, int replyPartitions, Duration commandLinger,
-                      MeterRegistry registry) {
+    public CommandBus(String bootstrapServers, DkvTopics topics, String repliesTopic, int replyPartitions,
+                      Duration commandLinger, MeterRegistry registry) {
         this.topics = topics;
         this.producer = new KafkaProducer<>(producerProps(bootstrapServers, topics, commandLinger), new StringSerializer(), new ByteArraySerializer());
         this.consumer = new KafkaConsumer<>(consumerProps(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = IntStream.range(0, replyPartitions)
-                .mapToObj(p -> new TopicPartition(topics.replies(), p)).toList();
+                .mapToObj(p -> new TopicPartition(repliesTopic, p)).toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         // Resolve the end offsets now, before any command is sent, so no reply can slip past.
@@ -234,7 +237,7 @@ public final class CommandBus implements AutoCloseable {
         earlyAnswers.execute(() -> {
             List<Answer> answers = new ArrayList<>();
             for (byte[] bytes : replies) {
-                Reply reply = DkvCodec.REPLY.decode(bytes);
+                Reply reply = DkvCodec.PROCESSED_REQUEST.decode(bytes).getReply();
                 CompletableFuture<Reply> future = pending.get(reply.getRequestId());
                 if (future != null) {
                     if (readingReplies) {
@@ -288,8 +291,8 @@ public final class CommandBus implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     Reply reply;
                     try {
-                        reply = DkvCodec.REPLY.decode(record.value());
-                    } catch (InvalidRecordException e) {
+                        reply = DkvCodec.PROCESSED_REQUEST.decode(record.value()).getReply();
+                    } catch (InvalidRecordException | NullPointerException e) {
                         LOG.warn("Skipping an unreadable reply at {}-{}@{}", record.topic(), record.partition(), record.offset());
                         continue;
                     }

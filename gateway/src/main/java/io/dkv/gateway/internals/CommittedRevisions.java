@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The newest revision of each store known to be committed, learnt from replies read with
- * {@code isolation.level=read_committed}. Replies are keyed by store name, so each store's
- * replies arrive in commit order and the last one seen is the store's committed revision
+ * {@code isolation.level=read_committed}. A store's replies share one partition (that of the task
+ * that owns the store), so they arrive in commit order and the last one seen is the store's committed revision
  * (it can go down when a store is deleted and created again; a lower value only costs a wait).
  *
  * <p>Interactive queries can see writes of a transaction that is still open; a reader uses this

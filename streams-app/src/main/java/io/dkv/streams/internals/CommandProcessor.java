@@ -11,7 +11,6 @@ import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.DkvTopology;
 import io.dkv.streams.kv.internals.TxnApplier;
 import io.dkv.streams.store.internals.StoreRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -30,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * reply), otherwise validate it against the state stores, apply it, and forward the change
  * records and the reply. Kafka Streams writes the store updates, the changes, the reply and the
  * input offset in one exactly-once transaction, so a rejected or failed command changes nothing.
+ *
+ * <p>A command's reply goes to the gateways as the entry it leaves in the dedupe memory
+ * ({@link ProcessedRequests}), whose changelog is the replies topic: a duplicate's original reply and
+ * a {@code SYNC}'s reply are recorded there too, so every command is answered.
  *
  * <p>The processor asks for every commit of its stream thread's transaction: right after a command
  * marked {@code commitNow} (its gateway judged that the batch it expects, a lone writer's single
@@ -107,10 +110,12 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             // commands waiting keeps one: idle tasks then stay out of every commit.
             overdueCheck = context.schedule(OVERDUE_CHECK, PunctuationType.WALL_CLOCK_TIME, timestamp -> commitIfDue());
         }
-        Reply earlier = command.getNewRequestId() ? null : processed.find(command.getRequestId(), now);
+        // A SYNC changes nothing, so a repeat is answered afresh, with the revision it finds now.
+        Reply earlier = command.getNewRequestId() || command.getType() == CommandType.SYNC
+                ? null : processed.find(command.getRequestId(), now);
         if (earlier != null) {
             LOG.debug("Request {} already processed; repeating its reply", command.getRequestId());
-            forwardReply(earlier, now);
+            processed.remember(command.getRequestId(), earlier, now);
         } else {
             apply(command, now);
         }
@@ -153,15 +158,12 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             case SYNC -> sync(command);
             default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));
         };
-        if (command.getType() != CommandType.SYNC) {
-            processed.remember(command.getRequestId(), outcome.reply(), now);
-        }
+        processed.remember(command.getRequestId(), outcome.reply(), now);
         CommitPacer.forCurrentThread().applied(command.getStore(), outcome.reply().getRevision());
         int index = 0;
         for (CommandOutcome.Change change : outcome.changes()) {
             forwardChange(change, index++, outcome.changes().size(), now);
         }
-        forwardReply(outcome.reply(), now);
     }
 
     /** A read barrier: its reply, read committed, proves every earlier command of the store committed. */
@@ -185,11 +187,5 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_SIZE, batchSize);
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_INDEX, index);
         context.forward(new Record<>(change.key(), change.value(), timestamp, headers), DkvTopology.CHANGES_SINK);
-    }
-
-    private void forwardReply(Reply reply, long timestamp) {
-        // Keyed by store: one store's replies share a partition, so readers see them in commit order.
-        byte[] key = reply.getStore().getBytes(StandardCharsets.UTF_8);
-        context.forward(new Record<>(key, DkvCodec.REPLY.encode(reply), timestamp, new RecordHeaders()), DkvTopology.REPLIES_SINK);
     }
 }

@@ -11,7 +11,8 @@ import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The dedupe memory of a task: every processed request id with its reply, remembered for at least
- * the dedupe window so a retry is applied at most once.
+ * the dedupe window so a retry is applied at most once. Its changelog doubles as the replies topic
+ * ({@link io.dkv.streams.DkvTopology#repliesTopic}): every entry written is a reply gateways read.
  *
  * <p>Entries are filed in a window store under the start of the window-long time bucket they were
  * processed in. A lookup is then three point reads (this bucket, the one before, and the one after
@@ -36,8 +37,13 @@ public final class ProcessedRequests {
     /** The state store this class keeps its entries in, with changelogging on and caching off. */
     public static StoreBuilder<WindowStore<String, byte[]>> storeBuilder(String name, Duration window) {
         return Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(name, window.multipliedBy(RETENTION_WINDOWS), window, false),
+                Stores.persistentWindowStore(name, retention(window), window, false),
                 Serdes.String(), Serdes.ByteArray()).withCachingDisabled();
+    }
+
+    /** How long the store keeps an entry's segment. */
+    public static Duration retention(Duration window) {
+        return window.multipliedBy(RETENTION_WINDOWS);
     }
 
     /** The reply of the request if it was processed within the last window (seen at {@code now}), else null. */
@@ -53,6 +59,7 @@ public final class ProcessedRequests {
         return bytes == null ? null : DkvCodec.PROCESSED_REQUEST.decode(bytes).getReply();
     }
 
+    /** Records the reply, which also sends it to the gateways through the changelog. */
     void remember(String requestId, Reply reply, long now) {
         store.put(requestId, DkvCodec.PROCESSED_REQUEST.encode(new ProcessedRequest(now, reply)), bucketOf(now));
     }
