@@ -237,7 +237,7 @@ public final class CommandBus implements AutoCloseable {
         earlyAnswers.execute(() -> {
             List<Answer> answers = new ArrayList<>();
             for (byte[] bytes : replies) {
-                Reply reply = DkvCodec.PROCESSED_REQUEST.decode(bytes).getReply();
+                Reply reply = replyIn(bytes);
                 CompletableFuture<Reply> future = pending.get(reply.getRequestId());
                 if (future != null) {
                     if (readingReplies) {
@@ -252,6 +252,11 @@ public final class CommandBus implements AutoCloseable {
     }
 
     private record Answer(Reply reply, CompletableFuture<Reply> future) {
+    }
+
+    /** The reply in a value of the replies topic: the processor's dedupe entry, which holds it. */
+    private static Reply replyIn(byte[] value) {
+        return DkvCodec.PROCESSED_REQUEST.decode(value).getReply();
     }
 
     /**
@@ -291,7 +296,7 @@ public final class CommandBus implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     Reply reply;
                     try {
-                        reply = DkvCodec.PROCESSED_REQUEST.decode(record.value()).getReply();
+                        reply = replyIn(record.value());
                     } catch (InvalidRecordException | NullPointerException e) {
                         LOG.warn("Skipping an unreadable reply at {}-{}@{}", record.topic(), record.partition(), record.offset());
                         continue;
