@@ -44,7 +44,6 @@ public final class DkvCodec<T extends SpecificRecord> {
     }
 
     public static final DkvCodec<Command> COMMAND = new DkvCodec<>(Command.getClassSchema());
-    public static final DkvCodec<Reply> REPLY = new DkvCodec<>(Reply.getClassSchema());
     public static final DkvCodec<ChangeEvent> CHANGE_EVENT = new DkvCodec<>(ChangeEvent.getClassSchema());
     public static final DkvCodec<KeyValue> KEY_VALUE = new DkvCodec<>(KeyValue.getClassSchema());
     public static final DkvCodec<StoreMeta> STORE_META = new DkvCodec<>(StoreMeta.getClassSchema());
