@@ -4,7 +4,10 @@ import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.internals.ChangeTopicNameExtractor;
 import io.dkv.streams.internals.CommandProcessor;
 import io.dkv.streams.internals.ProcessedRequests;
+import io.dkv.streams.kv.internals.KvRestorer;
 import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -16,7 +19,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <p>State stores (RocksDB):
  * <ul>
- *   <li>{@link #KV_STORE}: {@link StoreKeys store key} → Avro {@code KeyValue};
+ *   <li>{@link #KV_STORE}: {@link StoreKeys store key} → Avro {@code KeyValue}. It has no changelog:
+ *       the change topics hold the same data, and {@link KvRestorer} rebuilds a task's rows from
+ *       them when they do not match its meta store (after the task moved, or lost its local state);
  *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count), cached: every
  *       command rewrites its store's entry, and the cache sends only the last one per commit to
  *       RocksDB and the changelog (interactive queries read through the cache);
@@ -60,13 +65,18 @@ public final class DkvTopology {
      * @param dedupeWindow how long a processed request id is remembered, so a retry is applied at most once
      * @param commitWait without a batch mark, a transaction commits once no command has joined it for
      *     this long (and at the latest four times this after its first command)
+     * @param changeTopicConsumers makes a {@code read_committed} consumer of byte arrays, used (and
+     *     closed) when a task starts with {@link #KV_STORE} rows to rebuild from the change topics
      */
-    public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration commitWait) {
+    public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration commitWait,
+                                 Supplier<Consumer<byte[], byte[]>> changeTopicConsumers) {
+        KvRestorer restorer = new KvRestorer(topics, changeTopicConsumers);
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
-        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait, restorer), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+                Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingDisabled().withLoggingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);

@@ -5,9 +5,12 @@ import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.CloseOptions;
@@ -38,7 +41,12 @@ public final class StreamsNode implements AutoCloseable {
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
         this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()));
-        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs())), properties(settings, topics), clients);
+        Properties properties = properties(settings, topics);
+        // The restore consumer's settings: read_committed, and whatever security the Streams clients use.
+        Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
+        this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs()),
+                () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer())),
+                properties, clients);
         this.streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;

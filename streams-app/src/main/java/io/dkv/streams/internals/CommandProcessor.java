@@ -9,6 +9,7 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.DkvTopology;
+import io.dkv.streams.kv.internals.KvRestorer;
 import io.dkv.streams.kv.internals.TxnApplier;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.time.Duration;
@@ -61,6 +62,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private static final Duration OVERDUE_CHECK = Duration.ofMillis(1);
 
     private final Duration dedupeWindow;
+    private final KvRestorer restorer;
     private final long quietNanos;
     private final long longestWaitNanos;
     private ProcessorContext<byte[], byte[]> context;
@@ -74,9 +76,12 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      * @param dedupeWindow how long a request id is remembered at least
      * @param commitWait without a batch mark, a transaction commits once no command has joined it
      *     for this long, or {@link #LONGEST_WAIT_IN_COMMIT_WAITS} times this after its first command
+     * @param restorer rebuilds the task's {@code kv} rows from the change topics when it starts, if
+     *     they do not match its meta store
      */
-    public CommandProcessor(Duration dedupeWindow, Duration commitWait) {
+    public CommandProcessor(Duration dedupeWindow, Duration commitWait, KvRestorer restorer) {
         this.dedupeWindow = dedupeWindow;
+        this.restorer = restorer;
         this.quietNanos = commitWait.toNanos();
         this.longestWaitNanos = LONGEST_WAIT_IN_COMMIT_WAITS * quietNanos;
     }
@@ -89,6 +94,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         this.processed = new ProcessedRequests(context.getStateStore(DkvTopology.REQUESTS_STORE), dedupeWindow);
         this.registry = new StoreRegistry(meta, kv);
         this.txns = new TxnApplier(registry, kv);
+        restorer.restoreStale(registry, kv);
     }
 
     @Override

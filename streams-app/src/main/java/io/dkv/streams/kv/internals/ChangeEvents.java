@@ -4,7 +4,7 @@ import io.dkv.schemas.ChangeEvent;
 import io.dkv.schemas.ChangeType;
 import io.dkv.schemas.KeyValue;
 
-/** The change-topic value of a put, with the value it replaced. */
+/** Between a key's entry in the {@code kv} store and the change-topic value of a put. */
 final class ChangeEvents {
     private ChangeEvents() {
     }
@@ -18,6 +18,17 @@ final class ChangeEvents {
                 .setVersion(entry.getVersion())
                 .setLease(entry.getLease())
                 .setPrevValue(previous == null ? null : previous.getValue())
+                .build();
+    }
+
+    /** The entry a put leaves in the {@code kv} store. */
+    static KeyValue entry(ChangeEvent put) {
+        return KeyValue.newBuilder()
+                .setValue(put.getValue())
+                .setCreateRevision(put.getCreateRevision())
+                .setModRevision(put.getRevision())
+                .setVersion(put.getVersion())
+                .setLease(put.getLease())
                 .build();
     }
 }

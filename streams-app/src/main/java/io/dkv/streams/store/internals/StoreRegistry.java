@@ -9,6 +9,8 @@ import io.dkv.streams.internals.CommandOutcome;
 import io.dkv.streams.internals.Replies;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -16,15 +18,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The DKV stores owned by one Streams task: their revision and key count in the meta state
- * store, and their creation and deletion. Used only from the task's stream thread.
+ * store, their creation and deletion, and which of them have local {@code kv} rows that lag behind
+ * the meta store ({@link MaterializedRevisions}). Used only from the task's stream thread.
  */
 public final class StoreRegistry {
     private final KeyValueStore<String, byte[]> meta;
     private final KeyValueStore<Bytes, byte[]> kv;
+    private final MaterializedRevisions materialized;
 
     public StoreRegistry(KeyValueStore<String, byte[]> meta, KeyValueStore<Bytes, byte[]> kv) {
         this.meta = meta;
         this.kv = kv;
+        this.materialized = new MaterializedRevisions(kv);
     }
 
     /** @return the store's bookkeeping, or null if the store does not exist */
@@ -33,8 +38,58 @@ public final class StoreRegistry {
         return bytes == null ? null : DkvCodec.STORE_META.decode(bytes);
     }
 
+    /** Records the store's new bookkeeping; the caller writes the keys it changed at that revision. */
     public void put(String store, StoreMeta storeMeta) {
         meta.put(store, DkvCodec.STORE_META.encode(storeMeta));
+        materialized.mark(store, storeMeta);
+    }
+
+    /** Every store of the task, by name. */
+    public Map<String, StoreMeta> all() {
+        Map<String, StoreMeta> stores = new TreeMap<>();
+        try (KeyValueIterator<String, byte[]> it = meta.all()) {
+            it.forEachRemaining(entry -> stores.put(entry.key, DkvCodec.STORE_META.decode(entry.value)));
+        }
+        return stores;
+    }
+
+    /**
+     * The stores whose local {@code kv} rows are not those of their incarnation and revision in the
+     * meta store (the rows of a copy left on disk, or none), each to be cleared with
+     * {@link #clearKeys} and rebuilt, then marked with {@link #rebuilt}. Also clears the rows of
+     * stores deleted meanwhile.
+     */
+    public Map<String, StoreMeta> staleKeys() {
+        Map<String, StoreMeta> stores = all();
+        for (String store : materialized.marked()) {
+            if (!stores.containsKey(store)) {
+                clearKeys(store);
+                materialized.forget(store);
+            }
+        }
+        stores.entrySet().removeIf(entry -> materialized.matches(entry.getKey(), entry.getValue()));
+        return stores;
+    }
+
+    /** Records that the store's rows were rebuilt up to the revision in {@code storeMeta}. */
+    public void rebuilt(String store, StoreMeta storeMeta) {
+        materialized.mark(store, storeMeta);
+    }
+
+    /** Deletes every key of the store from the local {@code kv} rows. */
+    public void clearKeys(String store) {
+        Bytes start = StoreKeys.prefix(store, new byte[0]);
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = kv.range(start, null)) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = it.next();
+                if (!StoreKeys.hasPrefix(entry.key, start)) {
+                    break;
+                }
+                keys.add(entry.key);
+            }
+        }
+        keys.forEach(kv::delete);
     }
 
     /** Creates the store at revision 0; an existing store is left as it is. */
@@ -57,19 +112,9 @@ public final class StoreRegistry {
         if (existing == null) {
             return CommandOutcome.of(Replies.notFound(command));
         }
-        Bytes start = StoreKeys.prefix(command.getStore(), new byte[0]);
-        List<Bytes> keys = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = kv.range(start, null)) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> entry = it.next();
-                if (!StoreKeys.hasPrefix(entry.key, start)) {
-                    break;
-                }
-                keys.add(entry.key);
-            }
-        }
-        keys.forEach(kv::delete);
+        clearKeys(command.getStore());
         meta.delete(command.getStore());
+        materialized.forget(command.getStore());
         return CommandOutcome.of(Replies.of(command, Status.OK, existing.getRevision()).build());
     }
 }

@@ -1,0 +1,99 @@
+package io.dkv.streams.kv.internals;
+
+import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.DkvCodec;
+import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.StoreKeys;
+import io.dkv.streams.store.internals.StoreRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds a task's local {@code kv} rows from the stores' change topics, the source of truth for
+ * their data, when they do not match the meta store: after the task moved to this instance, came
+ * back to a copy left on disk earlier, or lost its local state (Kafka Streams wipes a task's state
+ * after a crash under exactly-once). Kafka Streams restores the meta and dedupe stores from their
+ * changelogs first; the change topics were written in the same transactions, so reading them
+ * {@code read_committed} to their end gives each store's rows at the meta store's revision.
+ *
+ * <p>Runs on the stream thread while the task starts, before it processes any command; a store of
+ * millions of keys takes a while, so progress is logged every {@link #PROGRESS_EVERY} records.
+ * Throws what the consumer throws (for example a {@code TimeoutException} when the cluster does not
+ * answer), which fails the task's start; Kafka Streams then tries again.
+ */
+public final class KvRestorer {
+    private static final Logger LOG = LoggerFactory.getLogger(KvRestorer.class);
+    private static final int PROGRESS_EVERY = 100_000;
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final DkvTopics topics;
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
+
+    /**
+     * @param consumers makes the {@code read_committed} consumer that reads the change topics (closed
+     *     after use; called only when some store needs rebuilding)
+     */
+    public KvRestorer(DkvTopics topics, Supplier<Consumer<byte[], byte[]>> consumers) {
+        this.topics = topics;
+        this.consumers = consumers;
+    }
+
+    /** Rebuilds the rows of every store of the task that needs it ({@link StoreRegistry#staleKeys}). */
+    public void restoreStale(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv) {
+        Map<String, StoreMeta> stale = registry.staleKeys();
+        if (stale.isEmpty()) {
+            return;
+        }
+        try (Consumer<byte[], byte[]> consumer = consumers.get()) {
+            stale.forEach((store, meta) -> {
+                long started = System.nanoTime();
+                registry.clearKeys(store);
+                long records = replay(consumer, store, kv);
+                registry.rebuilt(store, meta);
+                LOG.info("Rebuilt the keys of store {} at revision {} from {} ({} records, {} ms)", store,
+                        meta.getRevision(), topics.changes(store), records, (System.nanoTime() - started) / 1_000_000);
+            });
+        }
+    }
+
+    private long replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv) {
+        String topic = topics.changes(store);
+        List<PartitionInfo> infos = consumer.partitionsFor(topic);
+        if (infos == null || infos.isEmpty()) {
+            LOG.warn("Store {} has no change topic {}; its keys are empty", store, topic);
+            return 0;
+        }
+        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        // With read_committed these are the last stable offsets: every committed transaction is below them.
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        long records = 0;
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                Bytes key = StoreKeys.key(store, record.key());
+                if (record.value() == null) {
+                    kv.delete(key);
+                } else {
+                    kv.put(key, DkvCodec.KEY_VALUE.encode(ChangeEvents.entry(DkvCodec.CHANGE_EVENT.decode(record.value()))));
+                }
+                if (++records % PROGRESS_EVERY == 0) {
+                    LOG.info("Rebuilding the keys of store {} from {}: {} records so far", store, topic, records);
+                }
+            }
+        }
+        return records;
+    }
+}
