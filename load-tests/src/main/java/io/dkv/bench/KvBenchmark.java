@@ -2,6 +2,7 @@ package io.dkv.bench;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -62,10 +63,13 @@ public final class KvBenchmark implements Callable<Integer> {
         try {
             byte[] value = "v".repeat(valueBytes).getBytes(StandardCharsets.UTF_8);
             Endpoint dkvEndpoint = Endpoint.parse(dkv);
+            // Vert.x closes a client nobody references once it is collected, even mid-request.
+            HttpClient setup = vertx.createHttpClient();
             for (int i = 0; i < stores; i++) {
-                vertx.createHttpClient().request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + storeOf(i))
+                setup.request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + storeOf(i))
                         .compose(r -> r.send()).await();
             }
+            setup.close().await();
             preload(vertx, dkvEndpoint, value);
             if (settleSeconds > 0) {
                 System.out.printf("settling DKV for %d s (not measured)...%n", settleSeconds);
