@@ -29,7 +29,6 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -138,8 +137,7 @@ public final class DkvServer implements AutoCloseable {
         parts.push(streamsMetrics);
 
         progress("4/4", "starting the HTTP gateway");
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        LOG.info("HTTP transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)" : "Java NIO");
+        Vertx vertx = Vertx.vertx();
         parts.push(() -> vertx.close().await(10, TimeUnit.SECONDS));
         Duration timeout = Duration.ofMillis(config.requestTimeoutMs);
         StateReader reader = new StateReader(vertx, node, bus, timeout);
