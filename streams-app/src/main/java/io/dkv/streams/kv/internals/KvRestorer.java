@@ -1,9 +1,7 @@
 package io.dkv.streams.kv.internals;
 
 import io.dkv.kafka.DkvTopics;
-import io.dkv.schemas.ChangeEvent;
 import io.dkv.schemas.DkvCodec;
-import io.dkv.schemas.KeyValue;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.StoreKeys;
 import io.dkv.streams.store.internals.StoreRegistry;
