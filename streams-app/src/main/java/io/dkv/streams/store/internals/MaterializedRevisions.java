@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * For each DKV store of a task, which incarnation (creation time) and revision its rows in the
  * task's local {@code kv} state store reflect. The {@code kv} store has no changelog (the change
  * topics hold its data), so after its task moves, or comes back to a copy left on disk earlier,
- * these marks tell the stores whose rows must be rebuilt from the meta store, which Kafka Streams
- * restores.
+ * comparing these marks with the meta store (which Kafka Streams restores) tells which stores' rows
+ * must be rebuilt from their change topics.
  *
  * <p>A mark lives in the {@code kv} store itself, under a 0 byte followed by the store name. Store
  * names contain no 0 byte and are not empty, so no store's key range ({@code StoreKeys}) holds a

@@ -45,7 +45,7 @@ public final class StoreRegistry {
     }
 
     /** Every store of the task, by name. */
-    public Map<String, StoreMeta> all() {
+    private Map<String, StoreMeta> all() {
         Map<String, StoreMeta> stores = new TreeMap<>();
         try (KeyValueIterator<String, byte[]> it = meta.all()) {
             it.forEachRemaining(entry -> stores.put(entry.key, DkvCodec.STORE_META.decode(entry.value)));
