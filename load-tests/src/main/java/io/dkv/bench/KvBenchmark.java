@@ -8,6 +8,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,7 +29,8 @@ public final class KvBenchmark implements Callable<Integer> {
     @Option(names = "--etcd", description = "etcd host:port, or 'none'", defaultValue = "127.0.0.1:2379")
     String etcd;
 
-    @Option(names = "--clients", split = ",", defaultValue = "1,16,64")
+    @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
+            description = "client counts, measured in this order; a count given several times (64,64,64) alternates DKV and etcd that often and also prints the median ratio")
     List<Integer> clients;
 
     @Option(names = "--warmup-s", defaultValue = "3")
@@ -76,33 +78,38 @@ public final class KvBenchmark implements Callable<Integer> {
                 ClosedLoopLoad.run(vertx, "settle put", 64, 0, settleSeconds * 500L, i -> dkvPut(dkvEndpoint, i, value));
                 ClosedLoopLoad.run(vertx, "settle get", 64, 0, settleSeconds * 500L, i -> dkvGet(dkvEndpoint, i));
             }
-            List<ClosedLoopLoad.Result> results = new ArrayList<>();
+            // One step per entry of --clients, DKV then etcd in each: repeating a client count
+            // alternates the two several times, so a drift of this shared machine reaches both.
+            List<List<ClosedLoopLoad.Result>> steps = new ArrayList<>();
             for (int n : clients) {
+                List<ClosedLoopLoad.Result> step = new ArrayList<>();
                 if (workloads.contains("put")) {
-                    results.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
+                    step.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
                     if (!etcd.equals("none")) {
-                        results.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
+                        step.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
                     }
                 }
                 if (workloads.contains("get")) {
-                    results.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
+                    step.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
                 }
                 if (workloads.contains("get") && !etcd.equals("none")) {
-                    results.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(Endpoint.parse(etcd), i, false)));
-                    results.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(Endpoint.parse(etcd), i, true)));
+                    step.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(Endpoint.parse(etcd), i, false)));
+                    step.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(Endpoint.parse(etcd), i, true)));
                 }
+                steps.add(step);
             }
             System.out.println();
             System.out.println("| workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
             System.out.println("|---|---|---|---|---|---|---|");
-            results.forEach(r -> System.out.println(r.row()));
+            steps.forEach(step -> step.forEach(r -> System.out.println(r.row())));
             if (!etcd.equals("none")) {
                 System.out.println();
-                for (int n : clients) {
-                    System.out.printf("clients=%d: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f, get DKV/etcd(serializable) = %.2f%n", n,
-                            ratio(results, "DKV put", "etcd put", n), ratio(results, "DKV get", "etcd get (linearizable)", n),
-                            ratio(results, "DKV get", "etcd get (serializable)", n));
+                for (List<ClosedLoopLoad.Result> step : steps) {
+                    System.out.printf("clients=%d: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f, get DKV/etcd(serializable) = %.2f%n",
+                            step.get(0).clients(), ratio(step, "DKV put", "etcd put"), ratio(step, "DKV get", "etcd get (linearizable)"),
+                            ratio(step, "DKV get", "etcd get (serializable)"));
                 }
+                printMedians(steps);
             }
             return 0;
         } finally {
@@ -133,12 +140,29 @@ public final class KvBenchmark implements Callable<Integer> {
         return result;
     }
 
-    private static double ratio(List<ClosedLoopLoad.Result> results, String a, String b, int n) {
-        return throughput(results, a, n) / throughput(results, b, n);
+    /** For a client count measured in several steps, the median of its steps' ratios. */
+    private void printMedians(List<List<ClosedLoopLoad.Result>> steps) {
+        clients.stream().distinct().filter(n -> clients.stream().filter(n::equals).count() > 1).forEach(n -> {
+            List<List<ClosedLoopLoad.Result>> same = steps.stream().filter(step -> step.get(0).clients() == n).toList();
+            System.out.printf("clients=%d, median of %d alternations: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f%n", n, same.size(),
+                    median(same.stream().mapToDouble(step -> ratio(step, "DKV put", "etcd put")).toArray()),
+                    median(same.stream().mapToDouble(step -> ratio(step, "DKV get", "etcd get (linearizable)")).toArray()));
+        });
     }
 
-    private static double throughput(List<ClosedLoopLoad.Result> results, String name, int n) {
-        return results.stream().filter(r -> r.name().equals(name) && r.clients() == n).mapToDouble(ClosedLoopLoad.Result::throughput).findFirst().orElse(Double.NaN);
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static double ratio(List<ClosedLoopLoad.Result> step, String a, String b) {
+        return throughput(step, a) / throughput(step, b);
+    }
+
+    private static double throughput(List<ClosedLoopLoad.Result> step, String name) {
+        return step.stream().filter(r -> r.name().equals(name)).mapToDouble(ClosedLoopLoad.Result::throughput).findFirst().orElse(Double.NaN);
     }
 
     private String key(int i) {
