@@ -2,9 +2,19 @@ package io.dkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.ChangeType;
+import io.dkv.schemas.DkvCodec;
 import io.dkv.server.DkvServer;
+import io.dkv.streams.kv.internals.KvRestorer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
@@ -12,7 +22,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code kv} state store has no changelog: an instance that takes a store over without local
@@ -89,6 +104,39 @@ class KvRestoreTest {
             assertThat(list(http)).isEqualTo(later);
             assertThat(http.put(STORE + "/kv/k7", "y", "If-None-Match", "*").status()).isEqualTo(201);
             assertThat(http.get(STORE + "/kv/k0?view=json").json().getLong("version")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aChangeTopicHoldingRecordsTheStoreDidNotWriteIsReportedWhenRebuilt() throws Exception {
+        String prefix = "rf" + UUID.randomUUID().toString().substring(0, 6);
+        try (DkvServer first = TestDkv.start(TestDkv.config(prefix, TestDkv.tempDir()))) {
+            DkvHttp http = new DkvHttp(first.port());
+            assertThat(http.put(STORE, "").status()).isEqualTo(201);
+            IntStream.range(0, 5).forEach(i -> assertThat(http.put(STORE + "/kv/k" + i, "v" + i).status()).isEqualTo(201));
+        }
+        // What a change topic left by an unfinished delete would hold: a key of an earlier life of the store.
+        ChangeEvent foreign = ChangeEvent.newBuilder().setType(ChangeType.PUT).setValue(ByteBuffer.wrap("old".getBytes(StandardCharsets.UTF_8)))
+                .setRevision(40).setCreateRevision(40).setVersion(1).build();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(prefix + ".store.restored.changes", "stale".getBytes(StandardCharsets.UTF_8),
+                    DkvCodec.CHANGE_EVENT.encode(foreign))).get(30, TimeUnit.SECONDS);
+        }
+        Logger restorer = (Logger) LoggerFactory.getLogger(KvRestorer.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        restorer.addAppender(logged);
+        try (DkvServer second = TestDkv.start(TestDkv.config(prefix, TestDkv.tempDir()))) {
+            DkvHttp http = new DkvHttp(second.port());
+            assertThat(list(http)).hasSize(6);
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.ERROR).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage())
+                            .contains("Store restored was rebuilt from " + prefix + ".store.restored.changes with 6 keys and records up to revision 40")
+                            .contains("the store has 5 keys at revision 5")
+                            .contains("DELETE /v1/stores/restored"));
+        } finally {
+            restorer.detachAppender(logged);
         }
     }
 

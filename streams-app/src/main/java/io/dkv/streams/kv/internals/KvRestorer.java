@@ -1,6 +1,8 @@
 package io.dkv.streams.kv.internals;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.ChangeEventDeserializer;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.StoreKeys;
@@ -58,20 +60,42 @@ public final class KvRestorer {
             stale.forEach((store, meta) -> {
                 long started = System.nanoTime();
                 registry.clearKeys(store);
-                long records = replay(consumer, store, kv);
+                Replayed replayed = replay(consumer, store, kv);
                 registry.rebuilt(store, meta);
                 LOG.info("Rebuilt the keys of store {} at revision {} from {} ({} records, {} ms)", store,
-                        meta.getRevision(), topics.changes(store), records, (System.nanoTime() - started) / 1_000_000);
+                        meta.getRevision(), topics.changes(store), replayed.records(), (System.nanoTime() - started) / 1_000_000);
+                checkAgainstMeta(store, meta, registry.keyCount(store), replayed.lastRevision());
             });
         }
     }
 
-    private long replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv) {
+    /**
+     * Compaction never changes which keys a change topic holds, and no record of a store's current
+     * life is newer than its meta store, so a difference means records this store did not write (a
+     * topic left behind by a delete that did not finish, reused when the store was created again,
+     * or another producer) or lost ones. The rows stay as the topic has them; only people can tell
+     * which side is right.
+     */
+    private void checkAgainstMeta(String store, StoreMeta meta, long keys, long lastRevision) {
+        if (keys != meta.getKeyCount() || lastRevision > meta.getRevision()) {
+            LOG.error("Store {} was rebuilt from {} with {} keys and records up to revision {}, but the store has {} keys at "
+                    + "revision {}: the topic holds records this store did not write since it was created (a change topic "
+                    + "left by an unfinished store delete, or another producer), or lost some (a retention other than "
+                    + "compaction). Reads serve the keys as the topic has them; to start the store afresh, delete it "
+                    + "(DELETE /v1/stores/{}, which deletes the topic) and create it again.", store, topics.changes(store), keys,
+                    lastRevision, meta.getKeyCount(), meta.getRevision(), store);
+        }
+    }
+
+    private record Replayed(long records, long lastRevision) {
+    }
+
+    private Replayed replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv) {
         String topic = topics.changes(store);
         List<PartitionInfo> infos = consumer.partitionsFor(topic);
         if (infos == null || infos.isEmpty()) {
             LOG.warn("Store {} has no change topic {}; its keys are empty", store, topic);
-            return 0;
+            return new Replayed(0, 0);
         }
         List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
         consumer.assign(partitions);
@@ -79,19 +103,24 @@ public final class KvRestorer {
         // With read_committed these are the last stable offsets: every committed transaction is below them.
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
         long records = 0;
+        long lastRevision = 0;
         while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                 Bytes key = StoreKeys.key(store, record.key());
                 if (record.value() == null) {
                     kv.delete(key);
+                    ChangeEvent delete = ChangeEventDeserializer.fromTombstone(record.headers());
+                    lastRevision = Math.max(lastRevision, delete == null ? 0 : delete.getRevision());
                 } else {
-                    kv.put(key, DkvCodec.KEY_VALUE.encode(ChangeEvents.entry(DkvCodec.CHANGE_EVENT.decode(record.value()))));
+                    ChangeEvent put = DkvCodec.CHANGE_EVENT.decode(record.value());
+                    kv.put(key, DkvCodec.KEY_VALUE.encode(ChangeEvents.entry(put)));
+                    lastRevision = Math.max(lastRevision, put.getRevision());
                 }
                 if (++records % PROGRESS_EVERY == 0) {
                     LOG.info("Rebuilding the keys of store {} from {}: {} records so far", store, topic, records);
                 }
             }
         }
-        return records;
+        return new Replayed(records, lastRevision);
     }
 }

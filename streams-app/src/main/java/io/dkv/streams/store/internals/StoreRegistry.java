@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -78,18 +79,29 @@ public final class StoreRegistry {
 
     /** Deletes every key of the store from the local {@code kv} rows. */
     public void clearKeys(String store) {
-        Bytes start = StoreKeys.prefix(store, new byte[0]);
         List<Bytes> keys = new ArrayList<>();
+        forEachKey(store, keys::add);
+        keys.forEach(kv::delete);
+    }
+
+    /** How many keys the store has in the local {@code kv} rows. */
+    public long keyCount(String store) {
+        long[] count = {0};
+        forEachKey(store, key -> count[0]++);
+        return count[0];
+    }
+
+    private void forEachKey(String store, Consumer<Bytes> action) {
+        Bytes start = StoreKeys.prefix(store, new byte[0]);
         try (KeyValueIterator<Bytes, byte[]> it = kv.range(start, null)) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = it.next();
                 if (!StoreKeys.hasPrefix(entry.key, start)) {
                     break;
                 }
-                keys.add(entry.key);
+                action.accept(entry.key);
             }
         }
-        keys.forEach(kv::delete);
     }
 
     /** Creates the store at revision 0; an existing store is left as it is. */
