@@ -15,6 +15,11 @@ public enum ErrorCode {
     KEY_NOT_FOUND(404),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
+    /**
+     * A store is to be created on a change topic that holds records of an earlier store of that name;
+     * the message names the topic to delete.
+     */
+    CHANGE_TOPIC_NOT_EMPTY(409),
     PRECONDITION_FAILED(412),
     KEY_TOO_LARGE(413),
     VALUE_TOO_LARGE(413),

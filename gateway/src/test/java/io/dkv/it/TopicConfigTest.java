@@ -2,10 +2,16 @@ package io.dkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.dkv.schemas.ChangeEvent;
+import io.dkv.schemas.ChangeType;
+import io.dkv.schemas.DkvCodec;
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
 import io.dkv.streams.DkvTopology;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +21,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /** Topics that exist with a configuration DKV cannot run on stop it with an error naming topic and fix. */
@@ -43,6 +53,34 @@ class TopicConfigTest {
             assertThat(create.code()).isEqualTo("TOPIC_MISCONFIGURED");
             assertThat(create.json().getString("message")).contains(config.topicPrefix + ".store.orders.changes", "cleanup.policy=compact");
             assertThat(http.get("/v1/stores/orders").code()).isEqualTo("STORE_NOT_FOUND");
+        }
+    }
+
+    @Test
+    void aChangeTopicLeftWithRecordsIsNotTakenOverByANewStore() throws Exception {
+        DkvConfig config = TestDkv.config();
+        String topic = config.topicPrefix + ".store.orders.changes";
+        createTopic(topic, "compact");
+        ChangeEvent earlier = ChangeEvent.newBuilder().setType(ChangeType.PUT).setValue(ByteBuffer.wrap(new byte[] {1}))
+                .setRevision(7).setCreateRevision(7).setVersion(1).build();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "old".getBytes(StandardCharsets.UTF_8), DkvCodec.CHANGE_EVENT.encode(earlier))).get();
+        }
+        try (DkvServer server = DkvServer.start(config); Admin admin = admin()) {
+            DkvHttp http = new DkvHttp(server.port());
+            DkvHttp.Response refused = http.put("/v1/stores/orders", "");
+            assertThat(refused.status()).isEqualTo(409);
+            assertThat(refused.code()).isEqualTo("CHANGE_TOPIC_NOT_EMPTY");
+            assertThat(refused.json().getString("message")).contains("kafka-topics.sh --delete --topic " + topic);
+            assertThat(http.get("/v1/stores/orders").code()).isEqualTo("STORE_NOT_FOUND");
+
+            admin.deleteTopics(List.of(topic)).all().get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains(topic));
+            assertThat(http.put("/v1/stores/orders", "").status()).isEqualTo(201);
+            assertThat(http.get("/v1/stores/orders/kv").json().getJsonArray("items")).isEmpty();
+            assertThat(http.put("/v1/stores/orders/kv/new", "v").status()).isEqualTo(201);
+            assertThat(http.put("/v1/stores/orders", "").status()).as("a store's own records do not stop a repeated create").isEqualTo(200);
         }
     }
 

@@ -11,8 +11,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -58,6 +62,33 @@ public final class TopicManager {
      */
     public void ensureChangeTopic(String store) {
         ensure(topics.changes(store), 1, topics.changesConfig(), "compact");
+    }
+
+    /**
+     * Whether the change topic of a store exists and holds committed records (or the markers of
+     * transactions): its last stable offset is past its start.
+     */
+    public boolean changeTopicHasRecords(String store) {
+        TopicPartition partition = new TopicPartition(topics.changes(store), 0);
+        try {
+            // Asked first because the admin client retries offsets of a topic it saw moments ago
+            // until its timeout, while the broker answers this at once.
+            admin.describeTopics(List.of(partition.topic())).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            long start = offset(partition, OffsetSpec.earliest());
+            return offset(partition, OffsetSpec.latest()) > start;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw new IllegalStateException("cannot read the offsets of topic " + partition.topic(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the offsets of topic " + partition.topic(), e);
+        }
+    }
+
+    private long offset(TopicPartition partition, OffsetSpec spec) throws ExecutionException, InterruptedException, TimeoutException {
+        return admin.listOffsets(Map.of(partition, spec), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .partitionResult(partition).get(TIMEOUT_MS, TimeUnit.MILLISECONDS).offset();
     }
 
     /** Deletes the change topic of a store; missing is fine. */

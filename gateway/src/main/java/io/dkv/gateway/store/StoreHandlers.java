@@ -60,18 +60,24 @@ public final class StoreHandlers {
         this.timeout = timeout;
     }
 
-    /** PUT /v1/stores/{store}: 201 when created, 200 when it already existed. */
+    /**
+     * PUT /v1/stores/{store}: 201 when created, 200 when it already existed, 409 when the store does
+     * not exist but its change topic holds records (of an earlier store of that name whose delete did
+     * not finish, or of another producer), which a new store would take for its own.
+     */
     public void create(RoutingContext ctx) {
         String store = Http.store(ctx);
         Command command = Commands.of(ctx, store, CommandType.CREATE_STORE, null);
         vertx.executeBlocking(() -> {
+            boolean hadRecords = topicManager.changeTopicHasRecords(store);
             try {
                 topicManager.ensureChangeTopic(store);
             } catch (TopicManager.TopicConfigException e) {
                 throw new ApiException(ErrorCode.TOPIC_MISCONFIGURED, e.getMessage());
             }
-            return null;
-        }, false).compose(v -> send(command)).onComplete(ar -> {
+            return hadRecords;
+        }, false).compose(hadRecords -> hadRecords ? refuseEarlierRecords(store) : Future.<Void>succeededFuture())
+                .compose(v -> send(command)).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;
@@ -85,6 +91,18 @@ public final class StoreHandlers {
             Http.json(ctx, created ? 201 : 200, new JsonObject().put("name", store).put("created", created)
                     .put("revision", reply.getRevision()).put("changeTopic", topics.changes(store)));
         });
+    }
+
+    /**
+     * Fails if the store does not exist: the records its change topic held before this check were
+     * then all written before the store's last delete, as the SYNC is appended after the check.
+     */
+    private Future<Void> refuseEarlierRecords(String store) {
+        return send(CommandBus.syncCommand(store)).compose(reply -> reply.getStatus() != Status.NOT_FOUND ? Future.succeededFuture()
+                : Future.failedFuture(new ApiException(ErrorCode.CHANGE_TOPIC_NOT_EMPTY, "the change topic " + topics.changes(store)
+                        + " holds records of an earlier store named " + store + " (a delete that did not finish, or another "
+                        + "producer), which a new store would serve as its own; delete the topic (kafka-topics.sh --delete --topic "
+                        + topics.changes(store) + ") and create the store again")));
     }
 
     /** DELETE /v1/stores/{store}: removes the store, its keys and its change topic. */
