@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,12 +106,12 @@ public final class KvBenchmark implements Callable<Integer> {
             steps.forEach(step -> step.forEach(r -> System.out.println(r.row())));
             if (!etcd.equals("none")) {
                 System.out.println();
+                List<Comparison> comparisons = comparisons();
                 for (List<ClosedLoopLoad.Result> step : steps) {
-                    System.out.printf("clients=%d: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f, get DKV/etcd(serializable) = %.2f%n",
-                            step.get(0).clients(), ratio(step, "DKV put", "etcd put"), ratio(step, "DKV get", "etcd get (linearizable)"),
-                            ratio(step, "DKV get", "etcd get (serializable)"));
+                    System.out.printf("clients=%d: %s%n", step.get(0).clients(),
+                            describe(comparisons, c -> ratio(step, c.dkv(), c.etcd())));
                 }
-                printMedians(steps);
+                printMedians(steps, comparisons);
             }
             return 0;
         } finally {
@@ -140,13 +142,34 @@ public final class KvBenchmark implements Callable<Integer> {
         return result;
     }
 
+    /** A throughput ratio printed for each step: DKV's workload against etcd's. */
+    private record Comparison(String label, String dkv, String etcd) {
+    }
+
+    /** The comparisons of the workloads measured. */
+    private List<Comparison> comparisons() {
+        List<Comparison> comparisons = new ArrayList<>();
+        if (workloads.contains("put")) {
+            comparisons.add(new Comparison("put", "DKV put", "etcd put"));
+        }
+        if (workloads.contains("get")) {
+            comparisons.add(new Comparison("get(linearizable)", "DKV get", "etcd get (linearizable)"));
+            comparisons.add(new Comparison("get(serializable)", "DKV get", "etcd get (serializable)"));
+        }
+        return comparisons;
+    }
+
+    private static String describe(List<Comparison> comparisons, ToDoubleFunction<Comparison> ratio) {
+        return comparisons.stream().map(c -> String.format("%s DKV/etcd = %.2f", c.label(), ratio.applyAsDouble(c)))
+                .collect(Collectors.joining(", "));
+    }
+
     /** For a client count measured in several steps, the median of its steps' ratios. */
-    private void printMedians(List<List<ClosedLoopLoad.Result>> steps) {
+    private void printMedians(List<List<ClosedLoopLoad.Result>> steps, List<Comparison> comparisons) {
         clients.stream().distinct().filter(n -> clients.stream().filter(n::equals).count() > 1).forEach(n -> {
             List<List<ClosedLoopLoad.Result>> same = steps.stream().filter(step -> step.get(0).clients() == n).toList();
-            System.out.printf("clients=%d, median of %d alternations: put DKV/etcd = %.2f, get DKV/etcd(linearizable) = %.2f%n", n, same.size(),
-                    median(same.stream().mapToDouble(step -> ratio(step, "DKV put", "etcd put")).toArray()),
-                    median(same.stream().mapToDouble(step -> ratio(step, "DKV get", "etcd get (linearizable)")).toArray()));
+            System.out.printf("clients=%d, median of %d alternations: %s%n", n, same.size(), describe(comparisons,
+                    c -> median(same.stream().mapToDouble(step -> ratio(step, c.dkv(), c.etcd())).toArray())));
         });
     }
 
