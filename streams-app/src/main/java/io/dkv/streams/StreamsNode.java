@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
+    private static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
     private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
 
     private final ReplyTrackingClientSupplier clients;
@@ -82,6 +83,11 @@ public final class StreamsNode implements AutoCloseable {
         // producer: holding records until then sends each transaction in a few large produce requests
         // (each registering its partitions with the transaction once) instead of dozens of small ones.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "100");
+        // A 64-command transaction writes about 40 KB to its store's change topic. In 16 KiB batches
+        // (the default) the full ones leave before the commit, each in its own produce request that
+        // the broker verifies against the transaction; one batch per partition goes in the commit's
+        // request. Same-run comparisons with etcd: docs/BENCHMARKS.md, eleventh session.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(TRANSACTION_BATCH_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
         // A crashed instance's stores move to a survivor after this long without heartbeats.
