@@ -17,9 +17,11 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(405),
     /**
      * A store is to be created on a change topic that holds records of an earlier store of that name;
-     * the message names the topic to delete.
+     * the message names the topic, which a DELETE of the store name deletes.
      */
     CHANGE_TOPIC_NOT_EMPTY(409),
+    /** A store is to be created while a delete of that name has not finished; a DELETE finishes it. */
+    STORE_BEING_DELETED(409),
     PRECONDITION_FAILED(412),
     KEY_TOO_LARGE(413),
     VALUE_TOO_LARGE(413),

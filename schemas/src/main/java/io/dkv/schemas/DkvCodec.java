@@ -29,12 +29,16 @@ public final class DkvCodec<T extends SpecificRecord> {
             history("Command-1.avsc"),
             history("Command-2.avsc"),
             history("Command-3.avsc"),
+            history("Command-4.avsc"),
             Command.getClassSchema(),
+            history("Reply-1.avsc"),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),
             ChangeEvent.getClassSchema(),
             KeyValue.getClassSchema(),
+            history("StoreMeta-1.avsc"),
             StoreMeta.getClassSchema(),
+            history("ProcessedRequest-1.avsc"),
             ProcessedRequest.getClassSchema());
 
     private static final SchemaStore.Cache BUNDLED = new SchemaStore.Cache();

@@ -220,16 +220,38 @@ class DkvTopologyTest {
     }
 
     @Test
-    void deletedStoreLosesItsKeysAndCanBeCreatedAfresh() {
+    void deletedStoreLosesItsKeysAndItsNameIsTakenUntilReleased() {
         send(command("s1", CommandType.CREATE_STORE, null));
         send(txn("s1", List.of(), List.of(put("k", "v")), List.of()));
-        assertThat(send(command("s1", CommandType.DELETE_STORE, null)).getStatus()).isEqualTo(Status.OK);
-        assertThat(send(command("s1", CommandType.DELETE_STORE, null)).getStatus()).isEqualTo(Status.NOT_FOUND);
+        Reply deleted = send(command("s1", CommandType.DELETE_STORE, null));
+        assertThat(deleted.getStatus()).isEqualTo(Status.OK);
+        assertThat(deleted.getRevision()).isEqualTo(1);
 
-        send(command("s1", CommandType.CREATE_STORE, null));
+        assertThat(send(txn("s1", List.of(), List.of(op(OpType.GET, "k", null)), List.of())).getStatus()).isEqualTo(Status.NOT_FOUND);
+        assertThat(send(command("s1", CommandType.SYNC, null)).getStatus()).isEqualTo(Status.NOT_FOUND);
+        assertThat(send(command("s1", CommandType.CREATE_STORE, null)).getStatus())
+                .as("no store of the name until its change topic is gone").isEqualTo(Status.CONFLICT);
+        assertThat(send(command("s1", CommandType.DELETE_STORE, null)).getStatus())
+                .as("a repeated delete finishes the first").isEqualTo(Status.OK);
+
+        assertThat(send(command("s1", CommandType.RELEASE_STORE_NAME, null)).getStatus()).isEqualTo(Status.OK);
+        assertThat(send(command("s1", CommandType.RELEASE_STORE_NAME, null)).getStatus()).isEqualTo(Status.NOT_FOUND);
+        assertThat(send(command("s1", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.OK);
         Reply get = send(txn("s1", List.of(), List.of(op(OpType.GET, "k", null)), List.of()));
         assertThat(get.getResults().get(0).getCurrent()).isNull();
         assertThat(get.getRevision()).isZero();
+        assertThat(send(command("s1", CommandType.RELEASE_STORE_NAME, null)).getStatus())
+                .as("a live store's name is not released").isEqualTo(Status.CONFLICT);
+        assertThat(send(command("s1", CommandType.SYNC, null)).getStatus()).isEqualTo(Status.OK);
+    }
+
+    @Test
+    void deletingANameWithoutAStoreTakesItUntilReleased() {
+        assertThat(send(command("s9", CommandType.DELETE_STORE, null)).getStatus()).isEqualTo(Status.NOT_FOUND);
+        assertThat(send(command("s9", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.CONFLICT);
+
+        assertThat(send(command("s9", CommandType.RELEASE_STORE_NAME, null)).getStatus()).isEqualTo(Status.OK);
+        assertThat(send(command("s9", CommandType.CREATE_STORE, null)).getStatus()).isEqualTo(Status.OK);
     }
 
     @Test

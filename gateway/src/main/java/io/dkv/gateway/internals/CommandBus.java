@@ -223,8 +223,18 @@ public final class CommandBus implements AutoCloseable {
 
     /** A SYNC command for the store: changes nothing, and its reply carries the committed revision. */
     public static Command syncCommand(String store) {
+        return gatewayCommand(store, CommandType.SYNC);
+    }
+
+    /** The last step of a store's delete, once its change topic is gone: frees the name for a new store. */
+    public static Command releaseStoreNameCommand(String store) {
+        return gatewayCommand(store, CommandType.RELEASE_STORE_NAME);
+    }
+
+    /** A command the gateway sends on its own account, under a fresh request id. */
+    private static Command gatewayCommand(String store, CommandType type) {
         return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setNewRequestId(true).setStore(store)
-                .setType(CommandType.SYNC).setIssuedAtMs(System.currentTimeMillis()).build();
+                .setType(type).setIssuedAtMs(System.currentTimeMillis()).build();
     }
 
     /**

@@ -148,16 +148,24 @@ public final class StateReader {
     private <T> Snapshot<T> readOnce(String store, int partition, Function<View, T> query) {
         ReadOnlyKeyValueStore<String, byte[]> metaStore = node.metaStore(partition);
         ReadOnlyKeyValueStore<Bytes, byte[]> kvStore = node.kvStore(partition);
-        if (metaStore.get(store) == null) {
+        if (liveStore(metaStore.get(store)) == null) {
             throw storeNotFound(store);
         }
         T value = query.apply(new View(store, kvStore));
-        byte[] after = metaStore.get(store);
-        if (after == null) {
+        StoreMeta meta = liveStore(metaStore.get(store));
+        if (meta == null) {
             throw storeNotFound(store);
         }
-        StoreMeta meta = DkvCodec.STORE_META.decode(after);
         return new Snapshot<>(value, meta.getRevision(), meta);
+    }
+
+    /**
+     * A meta store value read through interactive queries, if it is a store's: null for no entry and
+     * for the entry that keeps a deleted store's name taken while its delete finishes.
+     */
+    public static StoreMeta liveStore(byte[] metaValue) {
+        StoreMeta meta = metaValue == null ? null : DkvCodec.STORE_META.decode(metaValue);
+        return meta == null || meta.getDeleting() ? null : meta;
     }
 
     /** Completes once {@code revision} of the store is known committed; falls back to a SYNC barrier. */

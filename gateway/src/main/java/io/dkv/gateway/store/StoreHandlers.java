@@ -12,7 +12,6 @@ import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.TopicManager;
 import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
-import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
@@ -34,7 +33,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 /**
  * The store routes: create, list, describe and delete named stores. A store's change topic is
  * created before the store exists in the log and deleted after the store is gone from it, so the
- * processor never writes to a missing topic.
+ * processor never writes to a missing topic. A delete keeps the store's name taken while it deletes
+ * the topic ({@code DELETE_STORE}, then {@code RELEASE_STORE_NAME}), so a create of that name
+ * cannot commit in between and lose its topic to the delete.
  */
 public final class StoreHandlers {
     private final Vertx vertx;
@@ -61,28 +62,38 @@ public final class StoreHandlers {
     }
 
     /**
-     * PUT /v1/stores/{store}: 201 when created, 200 when it already existed, 409 when the store does
-     * not exist but its change topic holds records (of an earlier store of that name whose delete did
-     * not finish, or of another producer), which a new store would take for its own.
+     * PUT /v1/stores/{store}: 201 when created, 200 when it already existed, 409 while a delete of
+     * the name has not finished, or when the store does not exist but its change topic holds records
+     * (of an earlier store of that name, or of another producer), which a new store would take for
+     * its own.
      */
     public void create(RoutingContext ctx) {
         String store = Http.store(ctx);
         Command command = Commands.of(ctx, store, CommandType.CREATE_STORE, null);
         vertx.executeBlocking(() -> {
             boolean hadRecords = topicManager.changeTopicHasRecords(store);
-            try {
-                topicManager.ensureChangeTopic(store);
-            } catch (TopicManager.TopicConfigException e) {
-                throw new ApiException(ErrorCode.TOPIC_MISCONFIGURED, e.getMessage());
-            }
+            ensureChangeTopic(store);
             return hadRecords;
         }, false).compose(hadRecords -> hadRecords ? refuseEarlierRecords(store) : Future.<Void>succeededFuture())
-                .compose(v -> send(command)).onComplete(ar -> {
+                .compose(v -> send(command))
+                // A delete of the name whose topic deletion ran after the check above released the
+                // name before this create committed: the topic is then gone, and made again here.
+                .compose(reply -> reply.getStatus() != Status.OK ? Future.succeededFuture(reply)
+                        : vertx.executeBlocking(() -> {
+                            ensureChangeTopic(store);
+                            return reply;
+                        }, false))
+                .onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;
             }
             Reply reply = ar.result();
+            if (reply.getStatus() == Status.CONFLICT) {
+                ctx.fail(new ApiException(ErrorCode.STORE_BEING_DELETED, "a delete of store " + store
+                        + " has not finished; DELETE /v1/stores/" + store + " to finish it, then create the store again"));
+                return;
+            }
             boolean created = reply.getStatus() == Status.OK;
             if (!created && reply.getStatus() != Status.ALREADY_EXISTS) {
                 Commands.check(reply);
@@ -93,6 +104,14 @@ public final class StoreHandlers {
         });
     }
 
+    private void ensureChangeTopic(String store) {
+        try {
+            topicManager.ensureChangeTopic(store);
+        } catch (TopicManager.TopicConfigException e) {
+            throw new ApiException(ErrorCode.TOPIC_MISCONFIGURED, e.getMessage());
+        }
+    }
+
     /**
      * Fails if the store does not exist: the records its change topic held before this check were
      * then all written before the store's last delete, as the SYNC is appended after the check.
@@ -101,22 +120,33 @@ public final class StoreHandlers {
         return send(CommandBus.syncCommand(store)).compose(reply -> reply.getStatus() != Status.NOT_FOUND ? Future.succeededFuture()
                 : Future.failedFuture(new ApiException(ErrorCode.CHANGE_TOPIC_NOT_EMPTY, "the change topic " + topics.changes(store)
                         + " holds records of an earlier store named " + store + " (a delete that did not finish, or another "
-                        + "producer), which a new store would serve as its own; delete the topic (kafka-topics.sh --delete --topic "
-                        + topics.changes(store) + ") and create the store again")));
+                        + "producer), which a new store would serve as its own; DELETE /v1/stores/" + store
+                        + " deletes the topic, then create the store again")));
     }
 
-    /** DELETE /v1/stores/{store}: removes the store, its keys and its change topic. */
+    /**
+     * DELETE /v1/stores/{store}: removes the store, its keys and its change topic, then frees the
+     * name. Also finishes a delete that stopped halfway. For a name without a store it answers 404,
+     * after deleting any change topic an earlier store of that name left behind.
+     */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
         send(Commands.of(ctx, store, CommandType.DELETE_STORE, null)).compose(reply -> {
-            Commands.check(reply);
+            if (reply.getStatus() != Status.NOT_FOUND) {
+                Commands.check(reply);
+            }
             return vertx.executeBlocking(() -> {
                 topicManager.deleteChangeTopic(store);
                 return reply;
             }, false);
-        }).onComplete(ar -> {
+        }).compose(reply -> send(CommandBus.releaseStoreNameCommand(store)).map(reply)).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
+                return;
+            }
+            if (ar.result().getStatus() == Status.NOT_FOUND) {
+                ctx.fail(new ApiException(ErrorCode.STORE_NOT_FOUND, "store " + store + " does not exist (a change topic "
+                        + topics.changes(store) + " left by an earlier store of that name is deleted)"));
                 return;
             }
             Http.json(ctx, 200, new JsonObject().put("name", store).put("deleted", true));
@@ -173,7 +203,12 @@ public final class StoreHandlers {
     private List<JsonObject> localStores() {
         List<JsonObject> stores = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = node.localMetaStores().all()) {
-            it.forEachRemaining(entry -> stores.add(info(entry.key, DkvCodec.STORE_META.decode(entry.value))));
+            it.forEachRemaining(entry -> {
+                StoreMeta meta = StateReader.liveStore(entry.value);
+                if (meta != null) {
+                    stores.add(info(entry.key, meta));
+                }
+            });
         }
         return stores;
     }

@@ -159,7 +159,8 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private void apply(Command command, long now) {
         CommandOutcome outcome = switch (command.getType()) {
             case CREATE_STORE -> registry.create(command, now);
-            case DELETE_STORE -> registry.delete(command);
+            case DELETE_STORE -> registry.delete(command, now);
+            case RELEASE_STORE_NAME -> registry.releaseName(command);
             case TXN -> txns.apply(command);
             case SYNC -> sync(command);
             default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));

@@ -33,8 +33,14 @@ public final class StoreRegistry {
         this.materialized = new MaterializedRevisions(kv);
     }
 
-    /** @return the store's bookkeeping, or null if the store does not exist */
+    /** @return the store's bookkeeping, or null if the store does not exist (or is being deleted) */
     public StoreMeta get(String store) {
+        StoreMeta entry = entry(store);
+        return entry == null || entry.getDeleting() ? null : entry;
+    }
+
+    /** The store's entry in the meta store, including one whose delete has not finished. */
+    private StoreMeta entry(String store) {
         byte[] bytes = meta.get(store);
         return bytes == null ? null : DkvCodec.STORE_META.decode(bytes);
     }
@@ -45,11 +51,16 @@ public final class StoreRegistry {
         materialized.mark(store, storeMeta);
     }
 
-    /** Every store of the task, by name. */
+    /** Every store of the task, by name, without those being deleted. */
     private Map<String, StoreMeta> all() {
         Map<String, StoreMeta> stores = new TreeMap<>();
         try (KeyValueIterator<String, byte[]> it = meta.all()) {
-            it.forEachRemaining(entry -> stores.put(entry.key, DkvCodec.STORE_META.decode(entry.value)));
+            it.forEachRemaining(entry -> {
+                StoreMeta storeMeta = DkvCodec.STORE_META.decode(entry.value);
+                if (!storeMeta.getDeleting()) {
+                    stores.put(entry.key, storeMeta);
+                }
+            });
         }
         return stores;
     }
@@ -104,9 +115,16 @@ public final class StoreRegistry {
         }
     }
 
-    /** Creates the store at revision 0; an existing store is left as it is. */
+    /**
+     * Creates the store at revision 0; an existing store is left as it is, and a store whose delete
+     * has not finished ({@link #delete}) is not created ({@code CONFLICT}).
+     */
     public CommandOutcome create(Command command, long timestampMs) {
-        StoreMeta existing = get(command.getStore());
+        StoreMeta existing = entry(command.getStore());
+        if (existing != null && existing.getDeleting()) {
+            return CommandOutcome.of(Replies.of(command, Status.CONFLICT, existing.getRevision())
+                    .setMessage("store " + command.getStore() + " is being deleted").build());
+        }
         if (existing != null) {
             return CommandOutcome.of(Replies.of(command, Status.ALREADY_EXISTS, existing.getRevision())
                     .setMessage("store " + command.getStore() + " already exists").build());
@@ -116,17 +134,40 @@ public final class StoreRegistry {
     }
 
     /**
-     * Deletes the store and all its keys. No change records are written: the gateway deletes the
-     * store's change topic once this command has committed.
+     * The first step of a delete: removes the store and all its keys, and keeps the name taken
+     * until {@link #releaseName}, so the gateway can delete the change topic without a new store
+     * of that name being created meanwhile. No change records are written.
+     *
+     * <p>Repeated for a store being deleted, it replies OK again, so the gateway finishes a delete that
+     * stopped halfway. For a name with no store it replies NOT_FOUND but still takes the name: a
+     * change topic left by an earlier store of that name is then deleted the same way.
      */
-    public CommandOutcome delete(Command command) {
-        StoreMeta existing = get(command.getStore());
+    public CommandOutcome delete(Command command, long timestampMs) {
+        StoreMeta existing = entry(command.getStore());
+        if (existing == null) {
+            meta.put(command.getStore(), DkvCodec.STORE_META.encode(StoreMeta.newBuilder().setRevision(0).setKeyCount(0)
+                    .setCreatedAtMs(timestampMs).setDeleting(true).build()));
+            return CommandOutcome.of(Replies.notFound(command));
+        }
+        if (!existing.getDeleting()) {
+            clearKeys(command.getStore());
+            meta.put(command.getStore(), DkvCodec.STORE_META.encode(StoreMeta.newBuilder(existing).setKeyCount(0).setDeleting(true).build()));
+            materialized.forget(command.getStore());
+        }
+        return CommandOutcome.of(Replies.of(command, Status.OK, existing.getRevision()).build());
+    }
+
+    /** The last step of a delete, once the change topic is gone: the name can be used again. */
+    public CommandOutcome releaseName(Command command) {
+        StoreMeta existing = entry(command.getStore());
         if (existing == null) {
             return CommandOutcome.of(Replies.notFound(command));
         }
-        clearKeys(command.getStore());
+        if (!existing.getDeleting()) {
+            return CommandOutcome.of(Replies.of(command, Status.CONFLICT, existing.getRevision())
+                    .setMessage("store " + command.getStore() + " exists and is not being deleted").build());
+        }
         meta.delete(command.getStore());
-        materialized.forget(command.getStore());
         return CommandOutcome.of(Replies.of(command, Status.OK, existing.getRevision()).build());
     }
 }
