@@ -22,7 +22,8 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>{@link #KV_STORE}: {@link StoreKeys store key} → Avro {@code KeyValue}. It has no changelog:
  *       the change topics hold the same data, and {@link KvRestorer} rebuilds a task's rows from
  *       them when they do not match its meta store (after the task moved, or lost its local state);
- *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count), cached: every
+ *   <li>{@link #META_STORE}: store name → Avro {@code StoreMeta} (revision, key count, whether a
+ *       delete of the store is finishing, which keeps the name taken), cached: every
  *       command rewrites its store's entry, and the cache sends only the last one per commit to
  *       RocksDB and the changelog (interactive queries read through the cache);
  *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest} (the reply), a window
