@@ -70,7 +70,7 @@ public final class DkvConfig {
     @Option(names = "--poll-ms", description = "How long the stream thread waits for commands per poll (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     public long pollMs;
 
-    @Option(names = "--http-event-loops", description = "HTTP servers sharing the port, each on its own event loop; 0 (the default) means one per two cores, at least one.",
+    @Option(names = "--http-event-loops", description = "HTTP servers sharing the port, each on its own event loop; 0 (the default) means one per core.",
             defaultValue = "0")
     public int httpEventLoops;
 

@@ -180,9 +180,13 @@ public final class DkvServer implements AutoCloseable {
         }
     }
 
-    /** Half the cores by default: the broker and the stream threads need the rest (two loops on two cores did 10–30 % fewer puts than one). */
+    /**
+     * One per core by default: under a write load the stream thread waits for the next batch's
+     * commands for ~40 % of its time, while one event loop answers the last batch and reads the next
+     * one request at a time (docs/BENCHMARKS.md, twelfth session).
+     */
     private static int httpEventLoops(DkvConfig config) {
-        return config.httpEventLoops > 0 ? config.httpEventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return config.httpEventLoops > 0 ? config.httpEventLoops : Runtime.getRuntime().availableProcessors();
     }
 
     private static void progress(String step, String what) {
