@@ -7,6 +7,7 @@ import io.dkv.schemas.KeyValue;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.StoreEntries;
 import io.dkv.streams.StoreKeys;
 import io.dkv.streams.StreamsNode;
 import io.vertx.core.Future;
@@ -148,24 +149,15 @@ public final class StateReader {
     private <T> Snapshot<T> readOnce(String store, int partition, Function<View, T> query) {
         ReadOnlyKeyValueStore<String, byte[]> metaStore = node.metaStore(partition);
         ReadOnlyKeyValueStore<Bytes, byte[]> kvStore = node.kvStore(partition);
-        if (liveStore(metaStore.get(store)) == null) {
+        if (StoreEntries.liveStore(metaStore.get(store)) == null) {
             throw storeNotFound(store);
         }
         T value = query.apply(new View(store, kvStore));
-        StoreMeta meta = liveStore(metaStore.get(store));
+        StoreMeta meta = StoreEntries.liveStore(metaStore.get(store));
         if (meta == null) {
             throw storeNotFound(store);
         }
         return new Snapshot<>(value, meta.getRevision(), meta);
-    }
-
-    /**
-     * A meta store value read through interactive queries, if it is a store's: null for no entry and
-     * for the entry that keeps a deleted store's name taken while its delete finishes.
-     */
-    public static StoreMeta liveStore(byte[] metaValue) {
-        StoreMeta meta = metaValue == null ? null : DkvCodec.STORE_META.decode(metaValue);
-        return meta == null || meta.getDeleting() ? null : meta;
     }
 
     /** Completes once {@code revision} of the store is known committed; falls back to a SYNC barrier. */

@@ -15,6 +15,7 @@ import io.dkv.schemas.CommandType;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.StoreEntries;
 import io.dkv.streams.StreamsNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -204,7 +205,7 @@ public final class StoreHandlers {
         List<JsonObject> stores = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = node.localMetaStores().all()) {
             it.forEachRemaining(entry -> {
-                StoreMeta meta = StateReader.liveStore(entry.value);
+                StoreMeta meta = StoreEntries.liveStore(entry.value);
                 if (meta != null) {
                     stores.add(info(entry.key, meta));
                 }

@@ -4,6 +4,7 @@ import io.dkv.schemas.Command;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
+import io.dkv.streams.StoreEntries;
 import io.dkv.streams.StoreKeys;
 import io.dkv.streams.internals.CommandOutcome;
 import io.dkv.streams.internals.Replies;
@@ -35,8 +36,7 @@ public final class StoreRegistry {
 
     /** @return the store's bookkeeping, or null if the store does not exist (or is being deleted) */
     public StoreMeta get(String store) {
-        StoreMeta entry = entry(store);
-        return entry == null || entry.getDeleting() ? null : entry;
+        return StoreEntries.liveStore(meta.get(store));
     }
 
     /** The store's entry in the meta store, including one whose delete has not finished. */
