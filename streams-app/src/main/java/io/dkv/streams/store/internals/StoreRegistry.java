@@ -56,8 +56,8 @@ public final class StoreRegistry {
         Map<String, StoreMeta> stores = new TreeMap<>();
         try (KeyValueIterator<String, byte[]> it = meta.all()) {
             it.forEachRemaining(entry -> {
-                StoreMeta storeMeta = DkvCodec.STORE_META.decode(entry.value);
-                if (!storeMeta.getDeleting()) {
+                StoreMeta storeMeta = StoreEntries.liveStore(entry.value);
+                if (storeMeta != null) {
                     stores.put(entry.key, storeMeta);
                 }
             });
