@@ -94,7 +94,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         this.processed = new ProcessedRequests(context.getStateStore(DkvTopology.REQUESTS_STORE), dedupeWindow);
         this.registry = new StoreRegistry(meta, kv);
         this.txns = new TxnApplier(registry, kv);
-        restorer.restoreStale(registry, kv);
+        restorer.restoreStale(registry, kv, context.appConfigs());
     }
 
     @Override

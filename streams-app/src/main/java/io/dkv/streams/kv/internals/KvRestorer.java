@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@code read_committed} to their end gives each store's rows at the meta store's revision.
  *
  * <p>Runs on the stream thread while the task starts, before it processes any command; a store of
- * millions of keys takes a while, so progress is logged every {@link #PROGRESS_EVERY} records.
+ * millions of keys takes a while, so progress is logged every {@link #PROGRESS_EVERY} records, and a
+ * rebuild projected to outlast the main consumer's {@code max.poll.interval.ms} (which would drop the
+ * thread from the consumer group) is logged as a warning that names the setting to raise.
  * Throws what the consumer throws (for example a {@code TimeoutException} when the cluster does not
  * answer), which fails the task's start; Kafka Streams then tries again.
  */
@@ -50,17 +52,23 @@ public final class KvRestorer {
         this.consumers = consumers;
     }
 
-    /** Rebuilds the rows of every store of the task that needs it ({@link StoreRegistry#staleKeys}). */
-    public void restoreStale(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv) {
+    /**
+     * Rebuilds the rows of every store of the task that needs it ({@link StoreRegistry#staleKeys}).
+     *
+     * @param streamsConfig the Streams configuration ({@code ProcessorContext.appConfigs()}), for the
+     *     main consumer's {@code max.poll.interval.ms}
+     */
+    public void restoreStale(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv, Map<String, Object> streamsConfig) {
         Map<String, StoreMeta> stale = registry.staleKeys();
         if (stale.isEmpty()) {
             return;
         }
+        RebuildDeadline deadline = new RebuildDeadline(RebuildDeadline.maxPollInterval(streamsConfig), System.nanoTime());
         try (Consumer<byte[], byte[]> consumer = consumers.get()) {
             stale.forEach((store, meta) -> {
                 long started = System.nanoTime();
                 registry.clearKeys(store);
-                Replayed replayed = replay(consumer, store, kv);
+                Replayed replayed = replay(consumer, store, kv, deadline);
                 registry.rebuilt(store, meta);
                 LOG.info("Rebuilt the keys of store {} at revision {} from {} ({} records, {} ms)", store,
                         meta.getRevision(), topics.changes(store), replayed.records(), (System.nanoTime() - started) / 1_000_000);
@@ -90,7 +98,9 @@ public final class KvRestorer {
     private record Replayed(long records, long lastRevision) {
     }
 
-    private Replayed replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv) {
+    private Replayed replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv,
+                            RebuildDeadline deadline) {
+        long started = System.nanoTime();
         String topic = topics.changes(store);
         List<PartitionInfo> infos = consumer.partitionsFor(topic);
         if (infos == null || infos.isEmpty()) {
@@ -102,6 +112,8 @@ public final class KvRestorer {
         consumer.seekToBeginning(partitions);
         // With read_committed these are the last stable offsets: every committed transaction is below them.
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        Map<TopicPartition, Long> begins = consumer.beginningOffsets(partitions);
+        long total = partitions.stream().mapToLong(p -> ends.get(p) - begins.get(p)).sum();
         long records = 0;
         long lastRevision = 0;
         while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
@@ -120,6 +132,13 @@ public final class KvRestorer {
                     LOG.info("Rebuilding the keys of store {} from {}: {} records so far", store, topic, records);
                 }
             }
+            long read = partitions.stream().mapToLong(p -> consumer.position(p) - begins.get(p)).sum();
+            deadline.overrun(started, System.nanoTime(), read, total).ifPresent(projected -> LOG.warn(
+                    "Rebuilding the keys of store {} from {} ({} of {} offsets read) is projected to take {} ms in all, longer "
+                    + "than the main consumer's max.poll.interval.ms of {} ms: Kafka Streams will then drop this stream thread "
+                    + "from the consumer group, and the task starts its rebuild again (here or on another instance), each time. "
+                    + "Restart DKV with --streams-property main.consumer.max.poll.interval.ms={} (twice the projection).",
+                    store, topic, read, total, projected.toMillis(), deadline.limit().toMillis(), projected.multipliedBy(2).toMillis()));
         }
         return new Replayed(records, lastRevision);
     }
