@@ -102,7 +102,7 @@ public final class DkvServer implements AutoCloseable {
         DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
         TopicManager topicManager = new TopicManager(admin, topics);
         String repliesTopic = DkvTopology.repliesTopic(config.applicationId());
-        topicManager.ensureCoreTopics(repliesTopic, DkvTopology.repliesRetentionMs(Duration.ofMillis(config.dedupeWindowMs)));
+        topicManager.ensureCoreTopics(repliesTopic, DkvTopology.repliesRetentionMs(Duration.ofMillis(config.dedupeWindowMs), config.streamsProperties));
         int replyPartitions = topicManager.partitions(repliesTopic);
 
         port = config.port == 0 ? LocalPorts.free() : config.port;

@@ -88,6 +88,7 @@ class TopicConfigTest {
     void theRepliesTopicIsCreatedAsKafkaStreamsWouldCreateItsChangelog() throws Exception {
         DkvConfig config = TestDkv.config();
         config.commandPartitions = 3;
+        config.streamsProperties.put("windowstore.changelog.additional.retention.ms", "3600000");
         try (DkvServer server = DkvServer.start(config); Admin admin = admin()) {
             String replies = DkvTopology.repliesTopic(config.applicationId());
             assertThat(admin.describeTopics(List.of(replies)).allTopicNames().get().get(replies).partitions())
@@ -96,7 +97,8 @@ class TopicConfigTest {
             Config topicConfig = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(topicConfig.get("cleanup.policy").value()).isEqualTo("compact,delete");
             assertThat(topicConfig.get("retention.ms").value())
-                    .isEqualTo(String.valueOf(3 * config.dedupeWindowMs + Duration.ofDays(1).toMillis()));
+                    .as("the dedupe store's retention and the Streams setting's margin")
+                    .isEqualTo(String.valueOf(3 * config.dedupeWindowMs + Duration.ofHours(1).toMillis()));
 
             DkvHttp http = new DkvHttp(server.port());
             assertThat(http.put("/v1/stores/replies", "").status()).as("Kafka Streams runs on the topic DKV made").isEqualTo(201);

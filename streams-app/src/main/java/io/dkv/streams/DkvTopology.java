@@ -6,9 +6,11 @@ import io.dkv.streams.internals.CommandProcessor;
 import io.dkv.streams.internals.ProcessedRequests;
 import io.dkv.streams.kv.internals.KvRestorer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -54,11 +56,18 @@ public final class DkvTopology {
     }
 
     /**
-     * The {@code retention.ms} Kafka Streams gives the replies topic by default: the window store's
-     * retention plus {@code windowstore.changelog.additional.retention.ms} (one day).
+     * The {@code retention.ms} Kafka Streams gives the replies topic: the window store's retention
+     * plus {@code windowstore.changelog.additional.retention.ms} (one day unless the Streams
+     * properties say otherwise; the margin covers clocks that differ between instances).
+     *
+     * @param streamsOverrides the Streams properties given on top of DKV's ({@code --streams-property})
      */
-    public static long repliesRetentionMs(Duration dedupeWindow) {
-        return ProcessedRequests.retention(dedupeWindow).toMillis() + Duration.ofDays(1).toMillis();
+    public static long repliesRetentionMs(Duration dedupeWindow, Map<String, String> streamsOverrides) {
+        String key = StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG;
+        String given = streamsOverrides.get(key);
+        long additional = given != null ? Long.parseLong(given.trim())
+                : ((Number) StreamsConfig.configDef().defaultValues().get(key)).longValue();
+        return ProcessedRequests.retention(dedupeWindow).toMillis() + additional;
     }
 
     /**

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -60,6 +61,15 @@ class DkvTopologyTest {
     /** The driver starts every task with empty stores, so no task has keys to rebuild from a change topic. */
     private static Consumer<byte[], byte[]> noChangeTopics() {
         throw new AssertionError("a task with empty stores read a change topic");
+    }
+
+    @Test
+    void theRepliesTopicKeepsRepliesForTheDedupeStoresRetentionAndKafkaStreamsMargin() {
+        Duration window = Duration.ofMinutes(10);
+        assertThat(DkvTopology.repliesRetentionMs(window, Map.of()))
+                .isEqualTo(Duration.ofMinutes(30).plusDays(1).toMillis());
+        assertThat(DkvTopology.repliesRetentionMs(window, Map.of("windowstore.changelog.additional.retention.ms", "600000")))
+                .isEqualTo(Duration.ofMinutes(40).toMillis());
     }
 
     @Test
