@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -61,13 +62,15 @@ public final class DkvTopology {
      * properties say otherwise; the margin covers clocks that differ between instances).
      *
      * @param streamsOverrides the Streams properties given on top of DKV's ({@code --streams-property})
+     * @throws org.apache.kafka.common.config.ConfigException if that property is given and is not a number
      */
     public static long repliesRetentionMs(Duration dedupeWindow, Map<String, String> streamsOverrides) {
         String key = StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG;
         String given = streamsOverrides.get(key);
-        long additional = given != null ? Long.parseLong(given.trim())
-                : ((Number) StreamsConfig.configDef().defaultValues().get(key)).longValue();
-        return ProcessedRequests.retention(dedupeWindow).toMillis() + additional;
+        // Parsed as Kafka Streams parses it, so a bad value fails with Kafka's message naming the setting.
+        Object additional = given != null ? ConfigDef.parseType(key, given.trim(), ConfigDef.Type.LONG)
+                : StreamsConfig.configDef().defaultValues().get(key);
+        return ProcessedRequests.retention(dedupeWindow).toMillis() + ((Number) additional).longValue();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.dkv.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dkv.kafka.DkvTopics;
 import io.dkv.schemas.ChangeEvent;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -70,6 +72,8 @@ class DkvTopologyTest {
                 .isEqualTo(Duration.ofMinutes(30).plusDays(1).toMillis());
         assertThat(DkvTopology.repliesRetentionMs(window, Map.of("windowstore.changelog.additional.retention.ms", "600000")))
                 .isEqualTo(Duration.ofMinutes(40).toMillis());
+        assertThatThrownBy(() -> DkvTopology.repliesRetentionMs(window, Map.of("windowstore.changelog.additional.retention.ms", "1h")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("windowstore.changelog.additional.retention.ms");
     }
 
     @Test
