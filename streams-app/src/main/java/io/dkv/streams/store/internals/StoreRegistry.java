@@ -145,16 +145,20 @@ public final class StoreRegistry {
     public CommandOutcome delete(Command command, long timestampMs) {
         StoreMeta existing = entry(command.getStore());
         if (existing == null) {
-            meta.put(command.getStore(), DkvCodec.STORE_META.encode(StoreMeta.newBuilder().setRevision(0).setKeyCount(0)
-                    .setCreatedAtMs(timestampMs).setDeleting(true).build()));
+            keepNameTaken(command.getStore(), StoreMeta.newBuilder().setRevision(0).setCreatedAtMs(timestampMs));
             return CommandOutcome.of(Replies.notFound(command));
         }
         if (!existing.getDeleting()) {
             clearKeys(command.getStore());
-            meta.put(command.getStore(), DkvCodec.STORE_META.encode(StoreMeta.newBuilder(existing).setKeyCount(0).setDeleting(true).build()));
+            keepNameTaken(command.getStore(), StoreMeta.newBuilder(existing));
             materialized.forget(command.getStore());
         }
         return CommandOutcome.of(Replies.of(command, Status.OK, existing.getRevision()).build());
+    }
+
+    /** Writes the entry of a store being deleted: no keys, marked so that it is no store but holds the name. */
+    private void keepNameTaken(String store, StoreMeta.Builder entry) {
+        meta.put(store, DkvCodec.STORE_META.encode(entry.setKeyCount(0).setDeleting(true).build()));
     }
 
     /** The last step of a delete, once the change topic is gone: the name can be used again. */
