@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -45,7 +46,7 @@ final class RebuildDeadline {
         for (String key : List.of(StreamsConfig.mainConsumerPrefix(name), StreamsConfig.consumerPrefix(name), name)) {
             Object value = streamsConfig.get(key);
             if (value != null) {
-                return Duration.ofMillis(Long.parseLong(value.toString().trim()));
+                return Duration.ofMillis(((Number) ConfigDef.parseType(key, value, ConfigDef.Type.INT)).longValue());
             }
         }
         return Duration.ofMillis(((Number) ConsumerConfig.configDef().defaultValues().get(name)).longValue());
