@@ -63,7 +63,7 @@ public final class DkvConfig {
             defaultValue = "5")
     public long commitIntervalMs;
 
-    @Option(names = "--command-linger-ms", description = "How long the gateway may hold a write to send it to Kafka with others of its batch; the writes that open and complete a batch go at once, with what is held (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--command-linger-ms", description = "How long the gateway may hold a write to send it to Kafka with others of its batch; the write that completes a batch goes at once, with what is held (default: ${DEFAULT-VALUE}).",
             defaultValue = "2")
     public long commandLingerMs;
 

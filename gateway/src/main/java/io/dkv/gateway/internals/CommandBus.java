@@ -54,11 +54,11 @@ import org.slf4j.LoggerFactory;
  * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
  * (the producer call runs on its own thread).
  *
- * <p>Commands inside a store's batch linger in the producer (up to {@code commandLinger}) so that
- * they reach the broker and the stream thread in a few requests rather than one each. The command
- * that opens a batch (so the stream thread starts on it while the rest come), the one that completes
- * it ({@link Command#getCommitNow()}: the stream thread commits when it sees it), and every command
- * other than a {@code TXN} are sent at once, together with whatever lingers.
+ * <p>The commands of a store's batch linger in the producer (up to {@code commandLinger}) until the
+ * one that completes it ({@link Command#getCommitNow()}: the stream thread commits when it sees it),
+ * so that the batch reaches the broker and the stream thread in a request or two rather than one each.
+ * That command and every command other than a {@code TXN} are sent at once, together with whatever
+ * lingers.
  */
 public final class CommandBus implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
@@ -100,8 +100,8 @@ public final class CommandBus implements AutoCloseable {
     /**
      * @param repliesTopic    where replies are read from ({@code DkvTopology.repliesTopic})
      * @param replyPartitions how many partitions it has
-     * @param commandLinger how long a command inside a batch (neither opening nor completing it) may
-     *                      wait to be sent with others; zero sends each command at once
+     * @param commandLinger how long a command of a batch, other than the one completing it, may wait
+     *                      to be sent with the rest; zero sends each command at once
      */
     public CommandBus(String bootstrapServers, DkvTopics topics, String repliesTopic, int replyPartitions,
                       Duration commandLinger, MeterRegistry registry) {
@@ -186,7 +186,7 @@ public final class CommandBus implements AutoCloseable {
         // also blocks while it fetches metadata or its buffer is full, which callers must not.
         sender.execute(() -> {
             try {
-                boolean opensBatch = earlyCommit.sent(command);
+                earlyCommit.sent(command);
                 ProducerRecord<String, byte[]> record =
                         new ProducerRecord<>(topics.commands(), command.getStore(), DkvCodec.COMMAND.encode(command));
                 producer.send(record, (metadata, error) -> {
@@ -194,7 +194,7 @@ public final class CommandBus implements AutoCloseable {
                         future.completeExceptionally(error);
                     }
                 });
-                if (opensBatch || command.getCommitNow() || command.getType() != CommandType.TXN) {
+                if (command.getCommitNow() || command.getType() != CommandType.TXN) {
                     flushSoon();
                 }
             } catch (RuntimeException e) {

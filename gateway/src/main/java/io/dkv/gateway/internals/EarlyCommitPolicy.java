@@ -17,11 +17,11 @@ import java.util.Map;
  * <p>Batches must not be split: a closed loop of clients that lands in two transactions makes each
  * half wait for the other's commit. Counting the answered batch (not the commands in flight) keeps
  * it whole: the first client to send again after a commit does not look alone. If fewer clients come
- * back, the commit interval commits what did, and that smaller answer sets the next batch. The mark
- * carries the highest store revision of the answer ({@code Command.answeredRevision}): when a
- * batch was split in two, the half answered first is back while the other half's transaction
- * commits, and the processor commits only at the mark of the half its latest commit answered, which
- * joins them again.
+ * back, what did is sent when the command linger ends and the commit interval commits it, and that
+ * smaller answer sets the next batch. The mark carries the highest store revision of the answer
+ * ({@code Command.answeredRevision}): when a batch was split in two, the half answered first is back
+ * while the other half's transaction commits, and the processor commits only at the mark of the half
+ * its latest commit answered, which joins them again.
  *
  * <p>Thread-safe. {@link #sent} must be called in the order the commands are appended, as the mark
  * means "every command of the batch is before this one in the log".
@@ -40,19 +40,15 @@ final class EarlyCommitPolicy {
     /**
      * Counts the command as appended next to its store; if it completes the expected batch, sets its
      * {@code commitNow} and {@code answeredRevision}.
-     *
-     * @return whether it opens a batch: the store's first command since its last answer
      */
-    synchronized boolean sent(Command command) {
+    synchronized void sent(Command command) {
         Batch batch = batches.computeIfAbsent(command.getStore(), s -> new Batch());
         batch.sentSinceAnswer++;
-        boolean opens = batch.sentSinceAnswer == 1;
         if (!batch.marked && batch.sentSinceAnswer >= batch.expected) {
             batch.marked = true;
             command.setCommitNow(true);
             command.setAnsweredRevision(batch.answeredRevision);
         }
-        return opens;
     }
 
     /**

@@ -56,18 +56,6 @@ class EarlyCommitPolicyTest {
     }
 
     @Test
-    void theFirstCommandAfterEachAnswerOpensABatch() {
-        assertThat(policy.sent(command("s"))).as("the store's first command").isTrue();
-        assertThat(policy.sent(command("s"))).as("one sent before any answer").isFalse();
-
-        policy.answered("s", 3, 9);
-        assertThat(policy.sent(command("s"))).as("the first after the answer").isTrue();
-        assertThat(policy.sent(command("s"))).isFalse();
-        assertThat(policy.sent(command("s"))).as("the mark, which does not open the batch").isFalse();
-        assertThat(policy.sent(command("other"))).as("another store's first").isTrue();
-    }
-
-    @Test
     void aSmallerAnswerSetsASmallerBatch() {
         policy.answered("s", 64, 64);
         policy.answered("s", 3, 67);
