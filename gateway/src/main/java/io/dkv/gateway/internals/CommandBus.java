@@ -62,6 +62,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CommandBus implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
+    private static final int COMMAND_BATCH_BYTES = 256 * 1024;
 
     private final DkvTopics topics;
     private final KafkaProducer<String, byte[]> producer;
@@ -139,6 +140,9 @@ public final class CommandBus implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(linger.toMillis()));
+        // 64 writes of 256-byte values are about 21 KB of commands. In Kafka's 16 KiB batches the first
+        // part would leave on its own once full, as one more produce request and stream-thread fetch.
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(COMMAND_BATCH_BYTES));
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(topics.settings().maxMessageBytes()));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "dkv-gateway-commands");
         return p;
