@@ -64,7 +64,7 @@ public final class DkvConfig {
     public long commitIntervalMs;
 
     @Option(names = "--command-linger-ms", description = "How long the gateway may hold a write to send it to Kafka with others of its batch; the write that completes a batch goes at once, with what is held (default: ${DEFAULT-VALUE}).",
-            defaultValue = "2")
+            defaultValue = "5")
     public long commandLingerMs;
 
     @Option(names = "--poll-ms", description = "How long the stream thread waits for commands per poll (default: ${DEFAULT-VALUE}).", defaultValue = "1")
