@@ -126,7 +126,7 @@ public final class DkvServer implements AutoCloseable {
         CommandBus bus = new CommandBus(bootstrapServers, topics, repliesTopic, replyPartitions,
                 Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);
-        node.onCommittedReplies(bus::repliesCommitted);
+        node.onCommittedReplies(bus);
         node.start();
         parts.push(node);
         awaitStreamsRunning(node);

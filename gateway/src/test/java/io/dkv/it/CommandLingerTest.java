@@ -12,6 +12,7 @@ import io.dkv.schemas.ProcessedRequest;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.Txn;
+import io.dkv.streams.CommittedReply;
 import io.dkv.server.DkvConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -56,7 +57,7 @@ class CommandLingerTest {
             assertThat(readUntil(log, 1)).as("a new store's first write completes its batch").containsExactly(first.getRequestId());
             CompletableFuture<Reply> secondAnswer = bus.send(second, LINGER.multipliedBy(2));
 
-            bus.repliesCommitted(List.of(committed(first, 1), committed(second, 2)));
+            bus.committed(List.of(committed(first, 1, 0), committed(second, 2, 1)));
             await().atMost(Duration.ofSeconds(10)).until(() -> firstAnswer.isDone() && secondAnswer.isDone());
 
             Command opener = put();
@@ -76,10 +77,11 @@ class CommandLingerTest {
                 .setType(CommandType.TXN).setTxn(Txn.newBuilder().build()).setIssuedAtMs(System.currentTimeMillis()).build();
     }
 
-    private static byte[] committed(Command command, long revision) {
+    /** The reply as the Streams instance would report it: this test writes nothing to the replies topic. */
+    private static CommittedReply committed(Command command, long revision, long offset) {
         Reply reply = Reply.newBuilder().setRequestId(command.getRequestId()).setStore(command.getStore())
                 .setStatus(Status.OK).setRevision(revision).build();
-        return DkvCodec.PROCESSED_REQUEST.encode(ProcessedRequest.newBuilder().setProcessedAtMs(0).setReply(reply).build());
+        return new CommittedReply(DkvCodec.PROCESSED_REQUEST.encode(ProcessedRequest.newBuilder().setProcessedAtMs(0).setReply(reply).build()), 0, offset);
     }
 
     private static KafkaConsumer<String, byte[]> commandsReader(String topic) {

@@ -47,7 +47,8 @@ class CommittedRepliesTest {
         }
         ReplyTrackingClientSupplier supplier = new ReplyTrackingClientSupplier(replies);
         List<List<String>> reported = new ArrayList<>();
-        supplier.listener(batch -> reported.add(batch.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList()));
+        supplier.listener(batch -> reported.add(batch.stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8) + "@" + r.partition() + ":" + r.offset()).toList()));
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers());
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "crt-" + UUID.randomUUID());
@@ -61,7 +62,7 @@ class CommittedRepliesTest {
             producer.flush();
             assertThat(reported).as("before the commit").isEmpty();
             producer.commitTransaction();
-            assertThat(reported).containsExactly(List.of("r1", "r2"));
+            assertThat(reported).containsExactly(List.of("r1@0:0", "r2@0:1"));
 
             producer.beginTransaction();
             producer.send(record(replies, "aborted"));
@@ -76,7 +77,8 @@ class CommittedRepliesTest {
             producer.beginTransaction();
             producer.send(record(replies, "r3"));
             producer.commitTransaction();
-            assertThat(reported).containsExactly(List.of("r1", "r2"), List.of("r3"));
+            // Offset 2 holds the first commit's marker; the aborted reply never left the producer.
+            assertThat(reported).containsExactly(List.of("r1@0:0", "r2@0:1"), List.of("r3@0:3"));
         }
     }
 

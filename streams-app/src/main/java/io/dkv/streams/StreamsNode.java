@@ -52,7 +52,10 @@ public final class StreamsNode implements AutoCloseable {
             LOG.error("Stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        this.streams.setStateListener((now, before) -> LOG.info("Streams state {} -> {}", before, now));
+        this.streams.setStateListener((now, before) -> {
+            LOG.info("Streams state {} -> {}", before, now);
+            clients.listener().running(now == KafkaStreams.State.RUNNING);
+        });
     }
 
     static Properties properties(StreamsSettings settings, DkvTopics topics) {
@@ -97,8 +100,9 @@ public final class StreamsNode implements AutoCloseable {
     }
 
     /**
-     * Sets who learns each transaction's replies once it committed (replacing any earlier listener);
-     * transactions that commit before this call are not reported.
+     * Sets who learns each transaction's replies once it committed, and the state changes
+     * (replacing any earlier listener); transactions that commit and states entered before this call
+     * are not reported.
      */
     public void onCommittedReplies(CommittedReplyListener listener) {
         clients.listener(listener);

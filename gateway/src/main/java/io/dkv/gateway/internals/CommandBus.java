@@ -7,7 +7,10 @@ import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.InvalidRecordException;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
+import io.dkv.streams.CommittedReply;
+import io.dkv.streams.CommittedReplyListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -17,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,12 +49,13 @@ import org.slf4j.LoggerFactory;
  * commands keep their order) and completes each caller's future when the reply with its request id
  * is read, {@code read_committed}, from the replies topic (the changelog of the processors' dedupe
  * store, {@code DkvTopology.repliesTopic}), or earlier, when the Streams instance in this process
- * reports the transaction that wrote it committed ({@link #repliesCommitted}). Every reply also
+ * reports the transaction that wrote it committed ({@link #committed(List)}). Every reply also
  * advances {@link CommittedRevisions}, once, through whichever path answered it.
  *
- * <p>Every gateway reads every reply partition from the end at start; that is cheap next to the
- * writes themselves and lets any gateway serve any store. Thread-safe; {@link #send} never blocks
- * (the producer call runs on its own thread).
+ * <p>Every gateway reads every reply partition from the end at start, which lets any gateway serve
+ * any store, except the partitions of the tasks running in this process while Streams runs: their
+ * replies all come through {@link #committed(List)} ({@link LocalReplyPartitions}). Thread-safe;
+ * {@link #send} never blocks (the producer call runs on its own thread).
  *
  * <p>The commands of a store's batch linger in the producer (up to {@code commandLinger}) until the
  * one that completes it ({@link Command#getCommitNow()}: the stream thread commits when it sees it),
@@ -60,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * That command and every command other than a {@code TXN} are sent at once, together with whatever
  * lingers.
  */
-public final class CommandBus implements AutoCloseable {
+public final class CommandBus implements CommittedReplyListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
     private static final int COMMAND_BATCH_BYTES = 256 * 1024;
 
@@ -68,8 +71,7 @@ public final class CommandBus implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
-    /** Requests answered from {@link #repliesCommitted}, until their reply is read from the topic. */
-    private final Set<String> answeredEarly = ConcurrentHashMap.newKeySet();
+    private final LocalReplyPartitions localPartitions;
     private final EarlyCommitPolicy earlyCommit = new EarlyCommitPolicy();
     private final CommittedRevisions committed = new CommittedRevisions();
     private final Thread replyThread;
@@ -95,7 +97,7 @@ public final class CommandBus implements AutoCloseable {
     private final Counter answeredAtCommit;
     private final Counter answeredFromTopic;
     private volatile boolean running = true;
-    /** Whether replies are still read from the topic, which is what empties {@link #answeredEarly}. */
+    /** Whether replies are still read from the topic, which is what forgets the requests answered at commit. */
     private volatile boolean readingReplies = true;
 
     /**
@@ -115,10 +117,14 @@ public final class CommandBus implements AutoCloseable {
         consumer.seekToEnd(partitions);
         // Resolve the end offsets now, before any command is sent, so no reply can slip past.
         partitions.forEach(consumer::position);
+        this.localPartitions = new LocalReplyPartitions(repliesTopic, replyPartitions);
         this.roundTrip = Timer.builder("dkv.command.round.trip")
                 .description("Time from appending a command to its committed reply")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("dkv.command.pending", pending, Map::size);
+        Gauge.builder("dkv.command.replies.skipped.partitions", localPartitions, LocalReplyPartitions::skipped)
+                .description("Reply partitions not read from the topic, as the Streams instance in this process reports their replies at commit")
+                .register(registry);
         this.answeredAtCommit = answers(registry, "commit");
         this.answeredFromTopic = answers(registry, "replies-topic");
         new KafkaClientMetrics(producer).bindTo(registry);
@@ -159,7 +165,7 @@ public final class CommandBus implements AutoCloseable {
         return p;
     }
 
-    public CommittedRevisions committed() {
+    public CommittedRevisions committedRevisions() {
         return committed;
     }
 
@@ -219,7 +225,7 @@ public final class CommandBus implements AutoCloseable {
 
     /**
      * A read barrier: resolves once every command of the store appended before it has committed,
-     * and leaves the store's committed revision in {@link #committed()}.
+     * and leaves the store's committed revision in {@link #committedRevisions()}.
      */
     public CompletableFuture<Reply> sync(String store, Duration timeout) {
         return send(syncCommand(store), timeout);
@@ -244,28 +250,38 @@ public final class CommandBus implements AutoCloseable {
     /**
      * Answers the waiting requests among a transaction's replies that the Streams instance in this
      * process has just committed, without waiting to read them from the replies topic. Returns at
-     * once (it is called on a stream thread); replies of requests not waiting here are ignored,
-     * their gateways read them from the topic.
+     * once (it is called on a stream thread). Replies of requests not waiting here reach their
+     * gateways through the topic; here they only advance the committed revisions, and only when the
+     * reader skips their partition (otherwise it does that when it reads them).
      */
-    public void repliesCommitted(List<byte[]> replies) {
+    @Override
+    public void committed(List<CommittedReply> replies) {
         earlyAnswers.execute(() -> {
             List<Answer> answers = new ArrayList<>();
-            for (byte[] bytes : replies) {
-                Reply reply = replyIn(bytes);
+            for (CommittedReply committedReply : replies) {
+                Reply reply = replyIn(committedReply.value());
                 CompletableFuture<Reply> future = pending.get(reply.getRequestId());
-                if (future != null) {
-                    if (readingReplies) {
-                        answeredEarly.add(reply.getRequestId());
-                    }
+                boolean skipped = localPartitions.committedHere(committedReply.partition(), committedReply.offset(),
+                        future != null && readingReplies ? reply.getRequestId() : null);
+                if (future != null || skipped) {
+                    // The reader observes the rest, unless it skips their partition.
                     observe(reply);
-                    answers.add(new Answer(reply, future));
+                }
+                if (future != null) {
+                    answers.add(new Answer(reply, future, committedReply.partition()));
                 }
             }
             answer(answers, answeredAtCommit);
         });
     }
 
-    private record Answer(Reply reply, CompletableFuture<Reply> future) {
+    /** Tells whether the partitions whose replies come through {@link #committed(List)} stay put: see {@link LocalReplyPartitions}. */
+    @Override
+    public void running(boolean running) {
+        localPartitions.streamsRunning(running);
+    }
+
+    private record Answer(Reply reply, CompletableFuture<Reply> future, int partition) {
     }
 
     /** The reply in a value of the replies topic: the processor's dedupe entry, which holds it. */
@@ -290,7 +306,7 @@ public final class CommandBus implements AutoCloseable {
                 path.increment();
             } else {
                 // Answered by the other path first (or timed out): its topic reply will not be skipped.
-                answeredEarly.remove(a.reply().getRequestId());
+                localPartitions.answeredEarly(a.partition(), a.reply().getRequestId());
             }
         }
     }
@@ -306,6 +322,7 @@ public final class CommandBus implements AutoCloseable {
     private void readReplies() {
         try {
             while (running) {
+                localPartitions.adjust(consumer);
                 List<Answer> answers = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     Reply reply;
@@ -315,14 +332,14 @@ public final class CommandBus implements AutoCloseable {
                         LOG.warn("Skipping an unreadable reply at {}-{}@{}", record.topic(), record.partition(), record.offset());
                         continue;
                     }
-                    if (answeredEarly.remove(reply.getRequestId())) {
+                    if (localPartitions.answeredEarly(record.partition(), reply.getRequestId())) {
                         // Observing it again could move the committed revision back behind a later early answer.
                         continue;
                     }
                     observe(reply);
                     CompletableFuture<Reply> future = pending.get(reply.getRequestId());
                     if (future != null) {
-                        answers.add(new Answer(reply, future));
+                        answers.add(new Answer(reply, future, record.partition()));
                     }
                 }
                 answer(answers, answeredFromTopic);
@@ -335,7 +352,7 @@ public final class CommandBus implements AutoCloseable {
             LOG.error("The reply reader stopped; commands of stores processed by other DKV instances will time out until restart", e);
         } finally {
             readingReplies = false;
-            answeredEarly.clear();
+            localPartitions.forgetAnswered();
             consumer.close();
         }
     }

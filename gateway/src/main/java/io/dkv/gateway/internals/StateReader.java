@@ -162,7 +162,7 @@ public final class StateReader {
 
     /** Completes once {@code revision} of the store is known committed; falls back to a SYNC barrier. */
     private Future<Void> awaitCommitted(String store, long revision, long deadline) {
-        CommittedRevisions committed = bus.committed();
+        CommittedRevisions committed = bus.committedRevisions();
         if (committed.get(store).isPresent() && committed.get(store).getAsLong() >= revision) {
             return Future.succeededFuture();
         }

@@ -27,6 +27,10 @@ public final class ReplyTrackingClientSupplier implements KafkaClientSupplier {
         this.listener = listener;
     }
 
+    public CommittedReplyListener listener() {
+        return listener;
+    }
+
     @Override
     public Admin getAdmin(Map<String, Object> config) {
         return Admin.create(config);

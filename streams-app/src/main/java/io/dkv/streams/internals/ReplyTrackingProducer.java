@@ -1,5 +1,6 @@
 package io.dkv.streams.internals;
 
+import io.dkv.streams.CommittedReply;
 import io.dkv.streams.CommittedReplyListener;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,17 @@ final class ReplyTrackingProducer extends KafkaProducer<byte[], byte[]> {
 
     private final String repliesTopic;
     private final Supplier<CommittedReplyListener> listener;
-    private List<byte[]> replies = new ArrayList<>();
+    private List<SentReply> replies = new ArrayList<>();
+
+    /** A reply sent in the open transaction; where it landed is known once the broker acknowledged it. */
+    private static final class SentReply {
+        private final byte[] value;
+        private volatile RecordMetadata metadata;
+
+        SentReply(byte[] value) {
+            this.value = value;
+        }
+    }
 
     ReplyTrackingProducer(Map<String, Object> config, String repliesTopic, Supplier<CommittedReplyListener> listener) {
         super(config, new ByteArraySerializer(), new ByteArraySerializer());
@@ -39,10 +50,17 @@ final class ReplyTrackingProducer extends KafkaProducer<byte[], byte[]> {
 
     @Override
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-        if (repliesTopic.equals(record.topic())) {
-            replies.add(record.value());
+        if (!repliesTopic.equals(record.topic())) {
+            return super.send(record, callback);
         }
-        return super.send(record, callback);
+        SentReply reply = new SentReply(record.value());
+        replies.add(reply);
+        return super.send(record, (metadata, error) -> {
+            reply.metadata = metadata;
+            if (callback != null) {
+                callback.onCompletion(metadata, error);
+            }
+        });
     }
 
     @Override
@@ -52,7 +70,10 @@ final class ReplyTrackingProducer extends KafkaProducer<byte[], byte[]> {
         if (replies.isEmpty()) {
             return;
         }
-        List<byte[]> committed = replies;
+        // A commit flushes first, and the producer runs a record's callback before it completes the
+        // record's future, so every reply's metadata is set by now.
+        List<CommittedReply> committed = replies.stream()
+                .map(r -> new CommittedReply(r.value, r.metadata.partition(), r.metadata.offset())).toList();
         replies = new ArrayList<>();
         try {
             listener.get().committed(committed);
