@@ -49,12 +49,17 @@ class CommandLingerTest {
             admin.createTopics(List.of(new NewTopic(topics.commands(), 1, (short) 1), new NewTopic(replies, 1, (short) 1)))
                     .all().get();
         }
-        try (CommandBus bus = new CommandBus(SharedKafka.bootstrapServers(), topics, replies, 1, LINGER, new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CommandBus bus = new CommandBus(SharedKafka.bootstrapServers(), topics, replies, 1, LINGER, registry);
              KafkaConsumer<String, byte[]> log = commandsReader(topics.commands())) {
             Command first = put();
             Command second = put();
             CompletableFuture<Reply> firstAnswer = bus.send(first, LINGER.multipliedBy(2));
             assertThat(readUntil(log, 1)).as("a new store's first write completes its batch").containsExactly(first.getRequestId());
+            // While a flush waits for its acknowledgement the producer sends every new record at once,
+            // which would send the next write early whatever the gateway holds.
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    registry.get("kafka.producer.requests.in.flight").tag("client.id", "dkv-gateway-commands").gauge().value() == 0);
             CompletableFuture<Reply> secondAnswer = bus.send(second, LINGER.multipliedBy(2));
 
             bus.committed(List.of(committed(first, 1, 0), committed(second, 2, 1)));
