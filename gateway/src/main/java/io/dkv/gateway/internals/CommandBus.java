@@ -117,7 +117,7 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
         consumer.seekToEnd(partitions);
         // Resolve the end offsets now, before any command is sent, so no reply can slip past.
         partitions.forEach(consumer::position);
-        this.localPartitions = new LocalReplyPartitions(repliesTopic, replyPartitions);
+        this.localPartitions = new LocalReplyPartitions(partitions);
         this.roundTrip = Timer.builder("dkv.command.round.trip")
                 .description("Time from appending a command to its committed reply")
                 .publishPercentileHistogram().register(registry);

@@ -1,8 +1,9 @@
 package io.dkv.gateway.internals;
 
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -23,11 +24,11 @@ import org.apache.kafka.common.TopicPartition;
  * stream threads report, the reply reader adjusts its consumer and reads.
  */
 final class LocalReplyPartitions {
-    private final String topic;
     private final Partition[] partitions;
     private boolean streamsRunning;
 
     private static final class Partition {
+        final TopicPartition topicPartition;
         final Set<String> answeredEarly = new HashSet<>();
         boolean skipped;
         boolean resume;
@@ -35,11 +36,20 @@ final class LocalReplyPartitions {
         long firstLocal = -1;
         /** The offset just after the last reply reported here while Streams was running. */
         long resumeAt = -1;
+
+        Partition(TopicPartition topicPartition) {
+            this.topicPartition = topicPartition;
+        }
+
+        void forgetLocalReplies() {
+            firstLocal = -1;
+            resumeAt = -1;
+        }
     }
 
-    LocalReplyPartitions(String topic, int count) {
-        this.topic = topic;
-        this.partitions = IntStream.range(0, count).mapToObj(p -> new Partition()).toArray(Partition[]::new);
+    /** @param partitions the reader's partitions of the replies topic, in partition order */
+    LocalReplyPartitions(List<TopicPartition> partitions) {
+        this.partitions = partitions.stream().map(Partition::new).toArray(Partition[]::new);
     }
 
     /**
@@ -75,8 +85,7 @@ final class LocalReplyPartitions {
             for (Partition p : partitions) {
                 p.resume = p.skipped;
                 if (!p.skipped) {
-                    p.firstLocal = -1;
-                    p.resumeAt = -1;
+                    p.forgetLocalReplies();
                 }
             }
         }
@@ -84,16 +93,14 @@ final class LocalReplyPartitions {
 
     /** Pauses and resumes the reader's partitions as described above; called on the reader's thread. */
     synchronized void adjust(Consumer<?, ?> consumer) {
-        for (int i = 0; i < partitions.length; i++) {
-            Partition p = partitions[i];
-            TopicPartition tp = new TopicPartition(topic, i);
+        for (Partition p : partitions) {
+            TopicPartition tp = p.topicPartition;
             if (p.resume) {
                 consumer.seek(tp, p.resumeAt);
                 consumer.resume(Set.of(tp));
                 p.skipped = false;
                 p.resume = false;
-                p.firstLocal = -1;
-                p.resumeAt = -1;
+                p.forgetLocalReplies();
             } else if (streamsRunning && !p.skipped && p.firstLocal >= 0 && consumer.position(tp) > p.firstLocal) {
                 consumer.pause(Set.of(tp));
                 p.skipped = true;
@@ -105,7 +112,7 @@ final class LocalReplyPartitions {
     }
 
     synchronized int skipped() {
-        return (int) IntStream.range(0, partitions.length).filter(i -> partitions[i].skipped).count();
+        return (int) Arrays.stream(partitions).filter(p -> p.skipped).count();
     }
 
     /** The reader stopped: nothing remembered will be read any more. */
