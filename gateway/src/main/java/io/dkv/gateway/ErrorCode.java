@@ -11,6 +11,12 @@ public enum ErrorCode {
     INVALID_REQUEST(400),
     INVALID_REVISION(400),
     INVALID_CURSOR(400),
+    /** A query parameter the endpoint does not take; the message lists the ones it does. */
+    UNKNOWN_PARAMETER(400),
+    /** A query parameter given twice, with a value outside its choices, or malformed. */
+    INVALID_PARAMETER(400),
+    /** The request is not well-formed HTTP (its request line or headers cannot be parsed). */
+    MALFORMED_HTTP(400),
     STORE_NOT_FOUND(404),
     KEY_NOT_FOUND(404),
     NOT_FOUND(404),
@@ -27,6 +33,10 @@ public enum ErrorCode {
     VALUE_TOO_LARGE(413),
     TXN_TOO_LARGE(413),
     REQUEST_TOO_LARGE(413),
+    /** The request line is over the HTTP codec's limit ({@code --max-request-line-bytes}). */
+    URI_TOO_LONG(414),
+    /** The header block is over the HTTP codec's limit ({@code --max-header-bytes}). */
+    HEADERS_TOO_LARGE(431),
     UNAVAILABLE(503),
     TIMEOUT(504),
     /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */

@@ -1,6 +1,7 @@
 package io.dkv.gateway;
 
 import io.dkv.gateway.internals.Http;
+import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
@@ -8,6 +9,8 @@ import io.dkv.gateway.store.StoreHandlers;
 import io.dkv.gateway.watch.SseWatchHandler;
 import io.dkv.gateway.watch.WebSocketWatchHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,6 +18,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -35,6 +40,7 @@ public final class HttpGateway {
     private final Vertx vertx;
     private final Router router;
     private final Buffer openApi;
+    private final HttpServerOptions serverOptions;
     private String deployment;
     private int port;
 
@@ -44,9 +50,12 @@ public final class HttpGateway {
         this.vertx = vertx;
         this.openApi = resource("/openapi.yaml");
         this.router = Router.router(vertx);
-        router.route().handler(new HttpMetrics(registry));
+        this.serverOptions = new HttpServerOptions().setMaxInitialLineLength(limits.maxRequestLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes());
+        router.route().useNormalizedPath(false).handler(new HttpMetrics(registry));
+        router.route().useNormalizedPath(false).handler(new PercentEncodingCheck());
         // Only writes have bodies; a GET must stay unread so /ws can upgrade it to a WebSocket.
-        router.route("/v1/*").method(HttpMethod.PUT).method(HttpMethod.POST)
+        router.route("/v1/*").useNormalizedPath(false).method(HttpMethod.PUT).method(HttpMethod.POST)
                 .handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
 
         route(HttpMethod.GET, "/v1/stores", stores::list);
@@ -69,14 +78,44 @@ public final class HttpGateway {
                 .putHeader("Content-Type", "application/yaml").end(openApi));
 
         router.route().failureHandler(this::renderFailure);
+        for (int status : new int[] {400, 413, 500}) {
+            router.errorHandler(status, this::renderFailure);
+        }
         router.errorHandler(404, ctx -> Http.json(ctx, 404, new ApiException(ErrorCode.NOT_FOUND,
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path() + "; see /openapi.yaml").body()));
         router.errorHandler(405, ctx -> Http.json(ctx, 405, new ApiException(ErrorCode.METHOD_NOT_ALLOWED,
                 ctx.request().method() + " is not allowed on " + ctx.request().path() + "; see /openapi.yaml").body()));
     }
 
+    /**
+     * Routes match the raw path, not the normalized one: a key is the rest of the path byte for byte,
+     * so {@code /v1/stores/s/kv/..} must reach the key routes with the key "..", never the store route
+     * that removing dot segments would make of it.
+     */
     private void route(HttpMethod method, String path, Handler<RoutingContext> handler) {
-        router.route(method, path).handler(HttpMetrics.tag(path)).handler(handler);
+        router.route(method, path).useNormalizedPath(false).handler(HttpMetrics.tag(path)).handler(handler);
+    }
+
+    /**
+     * Answers what the HTTP codec could not parse (a request line or header block over its limits,
+     * broken syntax) with the JSON error body every other error has, then closes the connection,
+     * whose framing can no longer be trusted.
+     */
+    private static void renderInvalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        ApiException error;
+        if (cause instanceof TooLongHttpLineException) {
+            error = new ApiException(ErrorCode.URI_TOO_LONG, "the request line is over the limit (--max-request-line-bytes); "
+                    + "send long keys, prefixes or cursors in a shorter form, or raise the limit");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            error = new ApiException(ErrorCode.HEADERS_TOO_LARGE,
+                    "the request headers are over the limit (--max-header-bytes); send fewer or shorter headers, or raise the limit");
+        } else {
+            error = new ApiException(ErrorCode.MALFORMED_HTTP, "the request is not valid HTTP/1.1: "
+                    + (cause == null ? "unparseable" : cause.getMessage()));
+        }
+        request.response().setStatusCode(error.code().status()).putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close").end(error.body().toBuffer()).onComplete(v -> request.connection().close());
     }
 
     private void renderFailure(RoutingContext ctx) {
@@ -112,7 +151,8 @@ public final class HttpGateway {
         return vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer().requestHandler(router).listen(port, host);
+                return vertx.createHttpServer(serverOptions).requestHandler(router)
+                        .invalidRequestHandler(HttpGateway::renderInvalidRequest).listen(port, host);
             }
         }, new DeploymentOptions().setInstances(eventLoops)).onSuccess(id -> {
             deployment = id;

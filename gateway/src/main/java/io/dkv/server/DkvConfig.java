@@ -128,6 +128,14 @@ public final class DkvConfig {
     @Option(names = "--max-page-size", description = "Most keys one list page may ask for (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
     public int maxPageSize;
 
+    @Option(names = "--max-request-line-bytes", description = "Longest HTTP request line, path and query included; "
+            + "at least 5 x --max-key-bytes + 256 so that a list of the longest prefix with a cursor fits (default: ${DEFAULT-VALUE}).",
+            defaultValue = "8192")
+    public int maxRequestLineBytes;
+
+    @Option(names = "--max-header-bytes", description = "Largest HTTP header block (default: ${DEFAULT-VALUE}).", defaultValue = "8192")
+    public int maxHeaderBytes;
+
     /**
      * What is wrong with this configuration: one sentence per option out of its range, naming the
      * flag, its environment variable and what it accepts. Empty when DKV can start with it.
@@ -158,6 +166,8 @@ public final class DkvConfig {
         atLeast(problems, "--max-request-bytes", maxRequestBytes, 1);
         atLeast(problems, "--max-page-size", maxPageSize, 1);
         atLeast(problems, "--default-page-size", defaultPageSize, 1);
+        atLeast(problems, "--max-request-line-bytes", maxRequestLineBytes, 5L * maxKeyBytes + 256);
+        atLeast(problems, "--max-header-bytes", maxHeaderBytes, 1024);
         return problems;
     }
 
@@ -180,7 +190,8 @@ public final class DkvConfig {
 
     /** The request limits; the default page size is capped at the largest page. */
     public Limits limits() {
-        return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, Math.min(defaultPageSize, maxPageSize), maxPageSize);
+        return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, Math.min(defaultPageSize, maxPageSize), maxPageSize,
+                maxRequestLineBytes, maxHeaderBytes);
     }
 
     public DkvTopics.TopicSettings topicSettings() {

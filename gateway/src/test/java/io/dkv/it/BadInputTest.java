@@ -120,6 +120,54 @@ class BadInputTest {
         expect(http.post("/v1/stores/s/kv/existing", "v"), 405, "METHOD_NOT_ALLOWED");
     }
 
+    @Test
+    void malformedPercentEscapesAreJsonErrors() {
+        expect(http.raw("GET", "/v1/stores/s/kv/%zz", ""), 400, "INVALID_KEY");
+        expect(http.raw("PUT", "/v1/stores/s/kv/a%2", "v"), 400, "INVALID_KEY");
+        expect(http.raw("DELETE", "/v1/stores/s/kv/%g0", ""), 400, "INVALID_KEY");
+        expect(http.raw("GET", "/v1/stores/%zz", ""), 400, "INVALID_REQUEST");
+        expect(http.raw("DELETE", "/v1/stores/s%zz", ""), 400, "INVALID_REQUEST");
+        expect(http.raw("GET", "/v1/stores/s/kv?cursor=%zz", ""), 400, "INVALID_PARAMETER");
+        expect(http.raw("GET", "/v1/stores/s/kv?prefix=%", ""), 400, "INVALID_PARAMETER");
+        expect(http.raw("GET", "/v1/stores/s/watch?key=%zz", ""), 400, "INVALID_PARAMETER");
+    }
+
+    @Test
+    void whatTheHttpCodecRefusesIsAJsonError() {
+        expect(http.raw("GET", "/v1/stores/s/kv/" + "k".repeat(9_000), ""), 414, "URI_TOO_LONG");
+        expect(http.raw("GET", "/v1/stores/s/kv/existing", "", "X-Padding", "p".repeat(9_000)), 431, "HEADERS_TOO_LARGE");
+        expect(http.raw("PUT", "/v1/stores/s/kv/existing", "w", "DKV-Request-Id", "r".repeat(9_000)), 431, "HEADERS_TOO_LARGE");
+        expect(http.raw("GET", "/v1/stores/s/kv/existing", "", "Bad Header", "x"), 400, "MALFORMED_HTTP");
+    }
+
+    @Test
+    void unknownViewsAndParameters() {
+        expect(http.get("/v1/stores/s/kv/existing?view=bogus"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/kv/existing?view=json&view=raw"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/kv/existing?veiw=json"), 400, "UNKNOWN_PARAMETER");
+        expect(http.put("/v1/stores/s/kv/existing?ttl=5", "w"), 400, "UNKNOWN_PARAMETER");
+        expect(http.delete("/v1/stores/s/kv/existing?prefix=true"), 400, "UNKNOWN_PARAMETER");
+        expect(http.post("/v1/stores/s/txn?dryRun=true", "{\"then\":[{\"op\":\"delete\",\"key\":\"existing\"}]}"),
+                400, "UNKNOWN_PARAMETER");
+        expect(http.get("/v1/stores/s/kv?prefix=a&prefix=b"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/kv?prefix=a&limit=1&limit=2"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores?scope=bogus"), 400, "INVALID_PARAMETER");
+        expect(http.put("/v1/stores/t?partitions=3", ""), 400, "UNKNOWN_PARAMETER");
+        expect(http.delete("/v1/stores/s?force=true"), 400, "UNKNOWN_PARAMETER");
+        expect(http.get("/v1/stores/s/watch?key=a&snapshot=yes"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/watch?key=a&prevValue=1"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/watch?key=a&key=b"), 400, "INVALID_PARAMETER");
+        expect(http.get("/v1/stores/s/watch?key=a&from=3"), 400, "UNKNOWN_PARAMETER");
+        assertThat(http.get("/v1/stores/t").status()).isEqualTo(404);
+    }
+
+    private static void expect(DkvHttp.RawResponse response, int status, String code) {
+        assertThat(response.status()).as(response.toString()).isEqualTo(status);
+        assertThat(response.headers()).as(response.headers()).containsIgnoringCase("content-type: application/json");
+        assertThat(response.code()).as(response.toString()).isEqualTo(code);
+        assertThat(response.json().getString("message")).isNotBlank();
+    }
+
     private static void expect(DkvHttp.Response response, int status, String code) {
         assertThat(response.status()).as(response.toString()).isEqualTo(status);
         assertThat(response.code()).as(response.toString()).isEqualTo(code);

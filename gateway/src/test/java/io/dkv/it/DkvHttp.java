@@ -2,7 +2,9 @@ package io.dkv.it;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +59,50 @@ public final class DkvHttp {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends one HTTP/1.1 request exactly as given, over a socket of its own: the request target is
+     * not parsed, normalized or re-encoded, so tests can send what a hostile client sends.
+     *
+     * @return the status and body; the connection is closed after the response
+     */
+    public RawResponse raw(String method, String target, String body, String... headers) {
+        try (Socket socket = new Socket(URI.create(base).getHost(), URI.create(base).getPort())) {
+            socket.setSoTimeout(30_000);
+            byte[] content = body.getBytes(StandardCharsets.UTF_8);
+            StringBuilder request = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                    .append("Host: localhost\r\nConnection: close\r\nContent-Length: ").append(content.length).append("\r\n");
+            for (int i = 0; i < headers.length; i += 2) {
+                request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(content);
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headerEnd = response.indexOf("\r\n\r\n");
+            int status = Integer.parseInt(response.substring(response.indexOf(' ') + 1, response.indexOf(' ') + 4));
+            return new RawResponse(status, response.substring(0, headerEnd), response.substring(headerEnd + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What {@link #raw} received. */
+    public record RawResponse(int status, String headers, String body) {
+        public JsonObject json() {
+            return new JsonObject(body);
+        }
+
+        public String code() {
+            return json().getString("code");
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
         }
     }
 

@@ -13,12 +13,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Set;
 
 /** Request parsing and response rendering that every DKV route shares. Stateless. */
 public final class Http {
     public static final String REVISION_HEADER = "DKV-Revision";
     public static final String MIN_REVISION_HEADER = "DKV-Min-Revision";
     public static final String REQUEST_ID_HEADER = "DKV-Request-Id";
+    private static final Set<String> VIEWS = Set.of("json", "raw");
 
     private Http() {
     }
@@ -99,6 +101,34 @@ public final class Http {
         }
     }
 
+    /**
+     * Reads what {@link #bytes} writes: {@code name} as UTF-8 text or {@code nameBase64} as bytes.
+     *
+     * @return the bytes, or null when neither field is present
+     * @throws ApiException INVALID_REQUEST when both are present, one is not a string, or the base64 is malformed
+     */
+    public static byte[] bytesField(JsonObject json, String name, String where) {
+        Object text = json.getValue(name);
+        Object base64 = json.getValue(name + "Base64");
+        if (text != null && base64 != null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, where + ": give " + name + " or " + name + "Base64, not both");
+        }
+        if (text == null && base64 == null) {
+            return null;
+        }
+        if (text instanceof String s) {
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
+        if (base64 instanceof String s) {
+            try {
+                return Base64.getDecoder().decode(s);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, where + "." + name + "Base64 is not valid base64");
+            }
+        }
+        throw new ApiException(ErrorCode.INVALID_REQUEST, where + "." + (text != null ? name : name + "Base64") + " must be a string");
+    }
+
     /** @return the text, or null if the bytes are not valid UTF-8 */
     public static String utf8(byte[] bytes) {
         try {
@@ -118,9 +148,23 @@ public final class Http {
         return out;
     }
 
-    /** Whether the client asked for the JSON view of a value rather than its raw bytes. */
-    public static boolean wantsJson(RoutingContext ctx) {
-        String view = ctx.request().getParam("view");
+    /**
+     * The request's query parameters, checked against what the endpoint takes.
+     *
+     * @throws ApiException UNKNOWN_PARAMETER or INVALID_PARAMETER (see {@link QueryParams#parse})
+     */
+    public static QueryParams query(RoutingContext ctx, String... allowed) {
+        return QueryParams.parse(ctx.request().query(), Set.of(allowed));
+    }
+
+    /**
+     * Whether the client asked for the JSON view of a value rather than its raw bytes: {@code ?view=json}
+     * or {@code raw} decides; without it, an Accept header naming JSON and not octet-stream.
+     *
+     * @throws ApiException INVALID_PARAMETER for another view
+     */
+    public static boolean wantsJson(RoutingContext ctx, QueryParams query) {
+        String view = query.oneOf("view", null, VIEWS);
         if (view != null) {
             return view.equals("json");
         }

@@ -6,6 +6,8 @@ import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.PercentDecoder;
+import io.dkv.gateway.internals.QueryParams;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.schemas.Command;
@@ -24,9 +26,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -41,6 +41,8 @@ import java.util.function.Function;
  * owning instance's state. Handlers never block: commands are asynchronous, reads run on workers.
  */
 public final class KvHandlers {
+    private static final String KV_PATH_START = "/v1/stores/";
+
     private final Vertx vertx;
     private final CommandBus bus;
     private final StateReader reader;
@@ -65,7 +67,8 @@ public final class KvHandlers {
     /** GET /v1/stores/{store}/kv/{key}: the value as bytes, or its JSON view. */
     public void get(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx, store);
+        byte[] key = key(ctx);
+        boolean json = Http.wantsJson(ctx, Http.query(ctx, "view"));
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         readOnOwner(ctx, store, minRevision, view -> view.get(key), snapshot -> {
             KeyValue entry = snapshot.value();
@@ -81,7 +84,7 @@ public final class KvHandlers {
             if (entry.getLease() != 0) {
                 ctx.response().putHeader("DKV-Lease", Long.toString(entry.getLease()));
             }
-            if (Http.wantsJson(ctx)) {
+            if (json) {
                 Http.json(ctx, 200, Http.entry(key, entry).put("revision", snapshot.revision()));
             } else {
                 ctx.response().putHeader("Content-Type", "application/octet-stream")
@@ -93,10 +96,13 @@ public final class KvHandlers {
     /** GET /v1/stores/{store}/kv?prefix=&limit=&cursor=: keys and values under a prefix, a page at a time. */
     public void list(RoutingContext ctx) {
         String store = Http.store(ctx);
-        String prefixParam = ctx.request().getParam("prefix", "");
-        byte[] prefix = prefixParam.getBytes(StandardCharsets.UTF_8);
-        int limit = pageSize(ctx.request().getParam("limit"));
-        byte[] startAfter = cursor(ctx.request().getParam("cursor"), prefix);
+        QueryParams query = Http.query(ctx, "prefix", "limit", "cursor");
+        byte[] prefix = query.bytes("prefix") == null ? new byte[0] : query.bytes("prefix");
+        if (prefix.length > limits.maxKeyBytes()) {
+            throw new ApiException(ErrorCode.KEY_TOO_LARGE, "a prefix is a key: at most " + limits.maxKeyBytes() + " bytes; this one has " + prefix.length);
+        }
+        int limit = pageSize(query.string("limit"));
+        byte[] startAfter = cursor(query.string("cursor"), prefix);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         readOnOwner(ctx, store, minRevision, view -> view.list(prefix, startAfter, limit), snapshot -> {
             JsonArray items = new JsonArray();
@@ -115,7 +121,8 @@ public final class KvHandlers {
     /** PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set. */
     public void put(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx, store);
+        byte[] key = key(ctx);
+        Http.query(ctx);
         byte[] value = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         if (value.length > limits.maxValueBytes()) {
             throw new ApiException(ErrorCode.VALUE_TOO_LARGE, "values are limited to " + limits.maxValueBytes()
@@ -138,7 +145,8 @@ public final class KvHandlers {
     /** DELETE /v1/stores/{store}/kv/{key}: removes the key; If-Match makes it conditional. */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
-        byte[] key = key(ctx, store);
+        byte[] key = key(ctx);
+        Http.query(ctx);
         List<Compare> compares = conditions(ctx, key);
         Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).build();
         send(ctx, store, compares, List.of(delete), key, reply -> {
@@ -156,6 +164,7 @@ public final class KvHandlers {
     /** POST /v1/stores/{store}/txn: compare → then / else, atomically at one revision. */
     public void txn(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Http.query(ctx);
         Txn txn = txnJson.parse(ctx.body().buffer());
         Command command = Commands.of(ctx, store, CommandType.TXN, txn);
         reply(ctx, command, reply -> {
@@ -241,16 +250,17 @@ public final class KvHandlers {
     }
 
     /**
-     * The key: everything after {@code /v1/stores/<store>/kv/} in the raw (not normalized) path,
-     * percent-decoded ('+' stays '+'), so keys may hold '/', "//" or "..".
+     * The key: everything after {@code /v1/stores/<store>/kv/} in the raw path, percent-decoded to bytes
+     * ('+' stays '+'). The routes match the raw path too, so "..", ".", "//" and "%2F" are key bytes
+     * and never move the request to another endpoint.
      */
-    private byte[] key(RoutingContext ctx, String store) {
+    private byte[] key(RoutingContext ctx) {
         String path = ctx.request().path();
-        String start = "/v1/stores/" + store + "/kv/";
-        String raw = path.startsWith(start) ? path.substring(start.length()) : "";
+        int storeEnd = path.indexOf('/', KV_PATH_START.length());
+        String raw = path.substring(storeEnd + "/kv/".length());
         byte[] key;
         try {
-            key = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+            key = PercentDecoder.decode(raw, false);
         } catch (IllegalArgumentException e) {
             throw new ApiException(ErrorCode.INVALID_KEY, "the key is not valid percent-encoding: " + e.getMessage());
         }

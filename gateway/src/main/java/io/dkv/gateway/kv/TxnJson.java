@@ -159,22 +159,11 @@ final class TxnJson {
 
     /** {@code name} as UTF-8 text or {@code nameBase64} as bytes; exactly one must be present. */
     private static byte[] bytes(JsonObject json, String name, String where) {
-        Object text = json.getValue(name);
-        Object base64 = json.getValue(name + "Base64");
-        if (text != null && base64 != null) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, where + ": give " + name + " or " + name + "Base64, not both");
+        byte[] bytes = Http.bytesField(json, name, where);
+        if (bytes == null) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, where + "." + name + " must be a string");
         }
-        if (text instanceof String s) {
-            return s.getBytes(StandardCharsets.UTF_8);
-        }
-        if (base64 instanceof String s) {
-            try {
-                return Base64.getDecoder().decode(s);
-            } catch (IllegalArgumentException e) {
-                throw new ApiException(ErrorCode.INVALID_REQUEST, where + "." + name + "Base64 is not valid base64");
-            }
-        }
-        throw new ApiException(ErrorCode.INVALID_REQUEST, where + "." + name + " must be a string");
+        return bytes;
     }
 
     private static JsonArray array(JsonObject json, String name) {

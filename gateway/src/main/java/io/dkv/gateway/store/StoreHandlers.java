@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -70,6 +71,7 @@ public final class StoreHandlers {
      */
     public void create(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Http.query(ctx);
         Command command = Commands.of(ctx, store, CommandType.CREATE_STORE, null);
         vertx.executeBlocking(() -> {
             boolean hadRecords = topicManager.changeTopicHasRecords(store);
@@ -132,6 +134,7 @@ public final class StoreHandlers {
      */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Http.query(ctx);
         send(Commands.of(ctx, store, CommandType.DELETE_STORE, null)).compose(reply -> {
             if (reply.getStatus() != Status.NOT_FOUND) {
                 Commands.check(reply);
@@ -157,6 +160,7 @@ public final class StoreHandlers {
     /** GET /v1/stores/{store}: revision, key count, creation time and change topic. */
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Http.query(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
         if (partition.isEmpty()) {
@@ -177,7 +181,7 @@ public final class StoreHandlers {
      * {@code ?scope=local} (what instances ask each other) only this instance's stores.
      */
     public void list(RoutingContext ctx) {
-        boolean localOnly = "local".equals(ctx.request().getParam("scope"));
+        boolean localOnly = Http.query(ctx, "scope").oneOf("scope", "all", Set.of("all", "local")).equals("local");
         Future<List<JsonObject>> local = vertx.executeBlocking(this::localStores, false);
         List<Future<List<JsonObject>>> parts = new ArrayList<>();
         parts.add(local);

@@ -2,6 +2,7 @@ package io.dkv.gateway.watch;
 
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.QueryParams;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.watch.internals.WatchSink;
 import io.dkv.gateway.watch.internals.WatchStarter;
@@ -48,9 +49,10 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         String store = Http.store(ctx);
-        WatchRequest request = WatchRequest.of(store, ctx.request().getParam("key"), ctx.request().getParam("prefix"),
-                Boolean.parseBoolean(ctx.request().getParam("snapshot")), ctx.request().getParam("fromRevision"),
-                ctx.request().getHeader("Last-Event-ID"), Boolean.parseBoolean(ctx.request().getParam("prevValue")), maxKeyBytes);
+        QueryParams query = Http.query(ctx, "key", "prefix", "snapshot", "fromRevision", "prevValue");
+        WatchRequest request = WatchRequest.of(store, query.bytes("key"), query.bytes("prefix"),
+                query.bool("snapshot", false), query.string("fromRevision"),
+                ctx.request().getHeader("Last-Event-ID"), query.bool("prevValue", false), maxKeyBytes);
         int partition = -1;
         if (request.snapshot()) {
             OptionalInt local = owners.localPartitionOrForward(store, owner -> forwarder.forwardStream(ctx, owner));

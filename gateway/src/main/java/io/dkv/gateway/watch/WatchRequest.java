@@ -4,7 +4,6 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.watch.internals.WatchScope;
-import java.nio.charset.StandardCharsets;
 
 /**
  * What a client asks to watch and from where: the current state first ({@code snapshot}), the
@@ -24,15 +23,15 @@ public record WatchRequest(WatchScope scope, boolean snapshot, Long after, boole
      * @param lastEventId last revision seen (SSE's Last-Event-ID), or null; wins over fromRevision
      * @throws ApiException INVALID_REQUEST, INVALID_KEY or INVALID_REVISION
      */
-    public static WatchRequest of(String store, String key, String prefix, boolean snapshot, String fromRevision,
+    public static WatchRequest of(String store, byte[] key, byte[] prefix, boolean snapshot, String fromRevision,
             String lastEventId, boolean prevValue, int maxKeyBytes) {
         if ((key == null) == (prefix == null)) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "watch exactly one of key or prefix (an empty prefix watches the whole store)");
         }
-        if (key != null && key.isEmpty()) {
+        if (key != null && key.length == 0) {
             throw new ApiException(ErrorCode.INVALID_KEY, "the key to watch is empty");
         }
-        byte[] bytes = (key != null ? key : prefix).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = key != null ? key : prefix;
         if (bytes.length > maxKeyBytes) {
             throw new ApiException(ErrorCode.KEY_TOO_LARGE, "keys are limited to " + maxKeyBytes + " bytes");
         }

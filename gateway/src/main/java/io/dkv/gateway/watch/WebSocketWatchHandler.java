@@ -44,6 +44,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Http.query(ctx);
         ctx.request().toWebSocket().onSuccess(ws -> new Connection(store, ws)).onFailure(ctx::fail);
     }
 
@@ -101,7 +102,8 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                 throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "at most " + maxWatchesPerConnection + " watches per connection");
             }
             Object from = message.getValue("fromRevision");
-            WatchRequest request = WatchRequest.of(store, string(message, "key"), string(message, "prefix"),
+            WatchRequest request = WatchRequest.of(store, Http.bytesField(message, "key", "watch " + id),
+                    Http.bytesField(message, "prefix", "watch " + id),
                     Boolean.TRUE.equals(message.getValue("snapshot")), from == null ? null : String.valueOf(from), null,
                     Boolean.TRUE.equals(message.getValue("prevValue")), maxKeyBytes);
             int partition = -1;
@@ -132,14 +134,6 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             watch.close();
             send(new JsonObject().put("type", "cancelled").put("id", id).put("reason", "client")
                     .put("resumeRevision", watch.deliveredRevision()));
-        }
-
-        private static String string(JsonObject message, String field) {
-            Object value = message.getValue(field);
-            if (value != null && !(value instanceof String)) {
-                throw new ApiException(ErrorCode.INVALID_REQUEST, field + " must be a string");
-            }
-            return (String) value;
         }
 
         private void send(JsonObject frame) {
