@@ -1,6 +1,7 @@
 package io.dkv.streams;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.streams.internals.GroupInstanceId;
 import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
 import java.time.Duration;
@@ -95,6 +96,11 @@ public final class StreamsNode implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
         // A crashed instance's stores move to a survivor after this long without heartbeats.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), String.valueOf(settings.sessionTimeoutMs()));
+        // Static membership: restarted on its state directory, an instance replaces its previous
+        // incarnation in the group at once instead of waiting out that member's session (Streams
+        // appends each stream thread's index). Its producers fence the old ones as before, through
+        // the transactional id that Streams derives from the process id it keeps in the same directory.
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), GroupInstanceId.of(settings.stateDir()));
         p.putAll(settings.overrides());
         return p;
     }
