@@ -6,12 +6,18 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -19,20 +25,36 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Put and get throughput and latency of DKV over HTTP next to etcd 3.4 (its /v3 JSON gateway),
- * driven the same way in the same run: closed-loop clients, 8-byte keys, fixed-size values.
- * Prints a Markdown table (for docs/BENCHMARKS.md) and the DKV/etcd ratios.
+ * Put and get throughput and latency of DKV over HTTP beside etcd 3.4 (its /v3 JSON gateway), each
+ * measured alone: the benchmark starts one system on a fresh data directory, preloads its keys,
+ * settles it, measures every workload at every client count, stops it, and only then starts the
+ * other, so neither takes CPU from the other while it is measured. {@code --rounds} alternates the
+ * two that often (DKV first in odd rounds, etcd first in even ones) and reports each ratio as the
+ * median over the rounds, and DKV's idle CPU (no client, after the loads) beside them.
+ * Closed-loop clients, 8-byte keys, fixed-size values. Prints Markdown tables for docs/BENCHMARKS.md.
  */
 @Command(name = "kv-benchmark", mixinStandardHelpOptions = true)
 public final class KvBenchmark implements Callable<Integer> {
-    @Option(names = "--dkv", description = "DKV host:port", defaultValue = "localhost:7861")
-    String dkv;
+    @Option(names = "--dkv-command", description = "starts a single-machine DKV; given --data-dir, --port and --kafka-port",
+            defaultValue = "bin/dkv")
+    String dkvCommand;
 
-    @Option(names = "--etcd", description = "etcd host:port, or 'none'", defaultValue = "127.0.0.1:2379")
-    String etcd;
+    @Option(names = "--etcd-command", description = "starts etcd, or 'none' to measure DKV only", defaultValue = "etcd")
+    String etcdCommand;
 
-    @Option(names = "--clients", split = ",", defaultValue = "1,16,64",
-            description = "client counts, measured in this order; a count given several times (64,64,64) alternates DKV and etcd that often and also prints the median ratio")
+    @Option(names = "--dkv-port", defaultValue = "7861")
+    int dkvPort;
+
+    @Option(names = "--kafka-port", defaultValue = "19092")
+    int kafkaPort;
+
+    @Option(names = "--etcd-port", defaultValue = "2379")
+    int etcdPort;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "times each system is started, measured alone and stopped")
+    int rounds;
+
+    @Option(names = "--clients", split = ",", defaultValue = "1,16,64", description = "client counts, measured in this order")
     List<Integer> clients;
 
     @Option(names = "--warmup-s", defaultValue = "3")
@@ -54,64 +76,57 @@ public final class KvBenchmark implements Callable<Integer> {
             defaultValue = "1")
     int stores;
 
-    @Option(names = "--settle-s", defaultValue = "0",
-            description = "drive DKV (64 clients, puts then gets) this long before measuring anything, so its JIT compiler has settled; etcd is compiled ahead of time")
+    @Option(names = "--settle-s", defaultValue = "60",
+            description = "drive each system (64 clients, puts then gets) this long after its start, before measuring: DKV's JIT compiler settles; etcd is compiled ahead of time")
     int settleSeconds;
+
+    @Option(names = "--idle-s", defaultValue = "20", description = "how long DKV's idle CPU is measured after its loads")
+    int idleSeconds;
+
+    @Option(names = "--work-dir", description = "data directories and logs (default: a new temporary directory)")
+    Path workDir;
 
     @Option(names = "--workloads", split = ",", description = "which of put, get to run", defaultValue = "put,get")
     List<String> workloads;
 
     @Override
     public Integer call() throws Exception {
+        Path work = workDir != null ? workDir : Files.createTempDirectory("dkv-kv-benchmark");
         Vertx vertx = Vertx.vertx();
         try {
             byte[] value = "v".repeat(valueBytes).getBytes(StandardCharsets.UTF_8);
-            Endpoint dkvEndpoint = Endpoint.parse(dkv);
-            // Vert.x closes a client nobody references once it is collected, even mid-request.
-            HttpClient setup = vertx.createHttpClient();
-            for (int i = 0; i < stores; i++) {
-                setup.request(HttpMethod.PUT, dkvEndpoint.port, dkvEndpoint.host, "/v1/stores/" + storeOf(i))
-                        .compose(r -> r.send()).await();
-            }
-            setup.close().await();
-            preload(vertx, dkvEndpoint, value);
-            if (settleSeconds > 0) {
-                System.out.printf("settling DKV for %d s (not measured)...%n", settleSeconds);
-                ClosedLoopLoad.run(vertx, "settle put", 64, 0, settleSeconds * 500L, i -> dkvPut(dkvEndpoint, i, value));
-                ClosedLoopLoad.run(vertx, "settle get", 64, 0, settleSeconds * 500L, i -> dkvGet(dkvEndpoint, i));
-            }
-            // One step per entry of --clients, DKV then etcd in each: repeating a client count
-            // alternates the two several times, so a drift of this shared machine reaches both.
-            List<List<ClosedLoopLoad.Result>> steps = new ArrayList<>();
-            for (int n : clients) {
-                List<ClosedLoopLoad.Result> step = new ArrayList<>();
-                if (workloads.contains("put")) {
-                    step.add(load(vertx, "DKV put", n, i -> dkvPut(dkvEndpoint, i, value)));
-                    if (!etcd.equals("none")) {
-                        step.add(load(vertx, "etcd put", n, i -> etcdPut(Endpoint.parse(etcd), i, value)));
+            boolean withEtcd = !etcdCommand.equals("none");
+            List<List<ClosedLoopLoad.Result>> measured = new ArrayList<>();
+            List<Double> idleCpu = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                List<ClosedLoopLoad.Result> results = new ArrayList<>();
+                boolean dkvFirst = round % 2 == 1 || !withEtcd;
+                for (String system : dkvFirst ? List.of("DKV", "etcd") : List.of("etcd", "DKV")) {
+                    if (system.equals("DKV")) {
+                        idleCpu.add(measureDkv(vertx, work.resolve("dkv-" + round), value, results));
+                    } else if (withEtcd) {
+                        measureEtcd(vertx, work.resolve("etcd-" + round), value, results);
                     }
                 }
-                if (workloads.contains("get")) {
-                    step.add(load(vertx, "DKV get", n, i -> dkvGet(dkvEndpoint, i)));
-                }
-                if (workloads.contains("get") && !etcd.equals("none")) {
-                    step.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(Endpoint.parse(etcd), i, false)));
-                    step.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(Endpoint.parse(etcd), i, true)));
-                }
-                steps.add(step);
+                measured.add(results);
+                System.out.printf("round %d of %d done%n", round, rounds);
             }
             System.out.println();
-            System.out.println("| workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
-            System.out.println("|---|---|---|---|---|---|---|");
-            steps.forEach(step -> step.forEach(r -> System.out.println(r.row())));
-            if (!etcd.equals("none")) {
-                System.out.println();
-                List<Comparison> comparisons = comparisons();
-                for (List<ClosedLoopLoad.Result> step : steps) {
-                    System.out.printf("clients=%d: %s%n", step.get(0).clients(),
-                            describe(comparisons, c -> ratio(step, c.dkv(), c.etcd())));
+            System.out.println("| round | workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (int r = 0; r < measured.size(); r++) {
+                int round = r + 1;
+                measured.get(r).forEach(result -> System.out.println("| " + round + " " + result.row()));
+            }
+            System.out.println();
+            System.out.printf("DKV idle CPU (%d s without clients, after the loads): %s %% of a core per round, median %.1f %%%n",
+                    idleSeconds, idleCpu.stream().map(c -> String.format("%.1f", c)).toList(),
+                    median(idleCpu.stream().mapToDouble(Double::doubleValue).toArray()));
+            if (withEtcd) {
+                for (int n : clients) {
+                    System.out.printf("clients=%d, median of %d rounds: %s%n", n, measured.size(), describe(comparisons(), c -> median(
+                            measured.stream().mapToDouble(results -> ratio(results, c.dkv(), c.etcd(), n)).toArray())));
                 }
-                printMedians(steps, comparisons);
             }
             return 0;
         } finally {
@@ -119,22 +134,132 @@ public final class KvBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Writes every key once to both systems, so gets always find their key. Not measured. */
-    private void preload(Vertx vertx, Endpoint dkvEndpoint, byte[] value) throws InterruptedException {
+    /** Starts DKV alone, measures it, measures its idle CPU, stops it. @return idle CPU, % of a core */
+    private double measureDkv(Vertx vertx, Path dir, byte[] value, List<ClosedLoopLoad.Result> results) throws Exception {
+        Endpoint endpoint = new Endpoint("localhost", dkvPort);
+        Process dkv = launch(List.of(dkvCommand, "--data-dir", dir.resolve("data").toString(), "--port", Integer.toString(dkvPort),
+                "--kafka-port", Integer.toString(kafkaPort)), dir, "DKV");
+        try {
+            awaitHttp(vertx, endpoint, HttpMethod.GET, "/ready", null, dkv);
+            HttpClient setup = vertx.createHttpClient();
+            for (int i = 0; i < stores; i++) {
+                setup.request(HttpMethod.PUT, endpoint.port, endpoint.host, "/v1/stores/" + storeOf(i)).compose(r -> r.send()).await();
+            }
+            setup.close().await();
+            preload(vertx, i -> dkvPut(endpoint, i, value));
+            settle(vertx, "DKV", i -> dkvPut(endpoint, i, value), i -> dkvGet(endpoint, i));
+            for (int n : clients) {
+                if (workloads.contains("put")) {
+                    results.add(load(vertx, "DKV put", n, i -> dkvPut(endpoint, i, value)));
+                }
+                if (workloads.contains("get")) {
+                    results.add(load(vertx, "DKV get", n, i -> dkvGet(endpoint, i)));
+                }
+            }
+            return idleCpu(dkv);
+        } finally {
+            stop(dkv);
+        }
+    }
+
+    /** Starts etcd alone on loopback, measures it, stops it. */
+    private void measureEtcd(Vertx vertx, Path dir, byte[] value, List<ClosedLoopLoad.Result> results) throws Exception {
+        Endpoint endpoint = new Endpoint("127.0.0.1", etcdPort);
+        String client = "http://127.0.0.1:" + etcdPort;
+        Process etcd = launch(List.of(etcdCommand, "--data-dir", dir.resolve("data").toString(), "--listen-client-urls", client,
+                "--advertise-client-urls", client, "--listen-peer-urls", "http://127.0.0.1:" + (etcdPort + 1),
+                "--initial-advertise-peer-urls", "http://127.0.0.1:" + (etcdPort + 1),
+                "--initial-cluster", "default=http://127.0.0.1:" + (etcdPort + 1)), dir, "etcd");
+        try {
+            awaitHttp(vertx, endpoint, HttpMethod.GET, "/health", null, etcd);
+            preload(vertx, i -> etcdPut(endpoint, i, value));
+            settle(vertx, "etcd", i -> etcdPut(endpoint, i, value), i -> etcdGet(endpoint, i, false));
+            for (int n : clients) {
+                if (workloads.contains("put")) {
+                    results.add(load(vertx, "etcd put", n, i -> etcdPut(endpoint, i, value)));
+                }
+                if (workloads.contains("get")) {
+                    results.add(load(vertx, "etcd get (linearizable)", n, i -> etcdGet(endpoint, i, false)));
+                    results.add(load(vertx, "etcd get (serializable)", n, i -> etcdGet(endpoint, i, true)));
+                }
+            }
+        } finally {
+            stop(etcd);
+        }
+    }
+
+    private static Process launch(List<String> command, Path dir, String name) throws IOException {
+        Files.createDirectories(dir);
+        System.out.printf("starting %s alone (data and log in %s)...%n", name, dir);
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    }
+
+    private static void awaitHttp(Vertx vertx, Endpoint endpoint, HttpMethod method, String path, Buffer body, Process process)
+            throws InterruptedException {
+        HttpClient client = vertx.createHttpClient();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("exited with " + process.exitValue() + " before " + path + " answered 200");
+                }
+                try {
+                    int status = client.request(endpoint.options(method, path)).compose(r -> body == null ? r.send() : r.send(body))
+                            .map(r -> r.statusCode()).await(2, TimeUnit.SECONDS);
+                    if (status == 200) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    // not listening yet
+                }
+                Thread.sleep(200);
+            }
+            throw new IllegalStateException(path + " did not answer 200 within 180 s");
+        } finally {
+            client.close().await();
+        }
+    }
+
+    private void settle(Vertx vertx, String name, IntFunction<ClosedLoopLoad.Call> puts, IntFunction<ClosedLoopLoad.Call> gets)
+            throws InterruptedException {
+        if (settleSeconds > 0) {
+            System.out.printf("settling %s for %d s (not measured)...%n", name, settleSeconds);
+            ClosedLoopLoad.run(vertx, "settle put", 64, 0, settleSeconds * 500L, puts);
+            ClosedLoopLoad.run(vertx, "settle get", 64, 0, settleSeconds * 500L, gets);
+        }
+    }
+
+    /** The process's CPU time over {@code --idle-s} without clients, in % of one core. */
+    private double idleCpu(Process process) throws InterruptedException {
+        Duration before = process.toHandle().info().totalCpuDuration().orElseThrow();
+        long started = System.nanoTime();
+        Thread.sleep(idleSeconds * 1000L);
+        Duration used = process.toHandle().info().totalCpuDuration().orElseThrow().minus(before);
+        double percent = 100.0 * used.toNanos() / (System.nanoTime() - started);
+        System.out.printf("  DKV idle CPU over %d s: %.1f %% of a core%n", idleSeconds, percent);
+        return percent;
+    }
+
+    private static void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    /** Writes every key once, so gets always find their key. Not measured. */
+    private void preload(Vertx vertx, IntFunction<ClosedLoopLoad.Call> puts) throws InterruptedException {
         System.out.printf("preloading %d keys...%n", keys);
         for (int i = 0; i < keys; i += 64) {
             int from = i;
-            ClosedLoopLoad.Result r = ClosedLoopLoad.runCount(vertx, 64, Math.min(64, keys - from), n -> dkvPut(dkvEndpoint, from + n, value));
-            if (!etcd.equals("none")) {
-                ClosedLoopLoad.runCount(vertx, 64, Math.min(64, keys - from), n -> etcdPut(Endpoint.parse(etcd), from + n, value));
-            }
+            ClosedLoopLoad.Result r = ClosedLoopLoad.runCount(vertx, 64, Math.min(64, keys - from), n -> puts.apply(from + n));
             if (r.errors() > 0) {
                 throw new IllegalStateException("preload failed: " + r.errors() + " errors");
             }
         }
     }
 
-    private ClosedLoopLoad.Result load(Vertx vertx, String name, int n, java.util.function.IntFunction<ClosedLoopLoad.Call> calls)
+    private ClosedLoopLoad.Result load(Vertx vertx, String name, int n, IntFunction<ClosedLoopLoad.Call> calls)
             throws InterruptedException {
         System.out.printf("%s with %d clients: %d s warm-up, %d s measured...%n", name, n, warmupSeconds, durationSeconds);
         ClosedLoopLoad.Result result = ClosedLoopLoad.run(vertx, name, n, warmupSeconds * 1000L, durationSeconds * 1000L, calls);
@@ -164,15 +289,6 @@ public final class KvBenchmark implements Callable<Integer> {
                 .collect(Collectors.joining(", "));
     }
 
-    /** For a client count measured in several steps, the median of its steps' ratios. */
-    private void printMedians(List<List<ClosedLoopLoad.Result>> steps, List<Comparison> comparisons) {
-        clients.stream().distinct().filter(n -> clients.stream().filter(n::equals).count() > 1).forEach(n -> {
-            List<List<ClosedLoopLoad.Result>> same = steps.stream().filter(step -> step.get(0).clients() == n).toList();
-            System.out.printf("clients=%d, median of %d alternations: %s%n", n, same.size(), describe(comparisons,
-                    c -> median(same.stream().mapToDouble(step -> ratio(step, c.dkv(), c.etcd())).toArray())));
-        });
-    }
-
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
@@ -180,12 +296,14 @@ public final class KvBenchmark implements Callable<Integer> {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    private static double ratio(List<ClosedLoopLoad.Result> step, String a, String b) {
-        return throughput(step, a) / throughput(step, b);
+    /** DKV's throughput over etcd's, in one round, at {@code clients}. */
+    private static double ratio(List<ClosedLoopLoad.Result> round, String a, String b, int clients) {
+        return throughput(round, a, clients) / throughput(round, b, clients);
     }
 
-    private static double throughput(List<ClosedLoopLoad.Result> step, String name) {
-        return step.stream().filter(r -> r.name().equals(name)).mapToDouble(ClosedLoopLoad.Result::throughput).findFirst().orElse(Double.NaN);
+    private static double throughput(List<ClosedLoopLoad.Result> round, String name, int clients) {
+        return round.stream().filter(r -> r.name().equals(name) && r.clients() == clients)
+                .mapToDouble(ClosedLoopLoad.Result::throughput).findFirst().orElse(Double.NaN);
     }
 
     private String key(int i) {

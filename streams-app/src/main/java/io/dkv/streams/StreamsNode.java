@@ -37,12 +37,14 @@ public final class StreamsNode implements AutoCloseable {
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
     private static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
     private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
+    /** An idle stream thread's poll (see IdleAwareConsumer); wall-clock punctuators can wait this long. */
+    private static final Duration IDLE_POLL = Duration.ofMillis(200);
 
     private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
-        this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()));
+        this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()), IDLE_POLL);
         Properties properties = properties(settings, topics);
         // The restore consumer's settings: read_committed, and whatever security the Streams clients use.
         Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
@@ -93,7 +95,9 @@ public final class StreamsNode implements AutoCloseable {
         // request. Same-run comparisons with etcd: docs/BENCHMARKS.md, eleventh session.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(TRANSACTION_BATCH_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "50");
+        // fetch.max.wait.ms stays at Kafka's 500 ms here and in the gateway's consumers: the broker answers a
+        // waiting fetch as soon as records or a commit marker arrive, so the wait adds no latency, while at
+        // 50 ms every idle consumer made twenty fetch round trips a second (docs/BENCHMARKS.md, idle CPU).
         // A crashed instance's stores move to a survivor after this long without heartbeats.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), String.valueOf(settings.sessionTimeoutMs()));
         // Static membership: restarted on its state directory, an instance replaces its previous

@@ -159,7 +159,6 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-replies");
         return p;

@@ -20,6 +20,7 @@ final class CommitPacer {
 
     private boolean open;
     private boolean batchComplete;
+    private boolean processedSincePoll;
     private long oldestNanos;
     private long newestNanos;
     /** The latest revision of every store written since the last commit. */
@@ -34,6 +35,7 @@ final class CommitPacer {
     /** A command joined the open transaction at {@code nowNanos}. */
     void arrived(long nowNanos) {
         newestNanos = nowNanos;
+        processedSincePoll = true;
         if (!open) {
             open = true;
             oldestNanos = nowNanos;
@@ -81,6 +83,16 @@ final class CommitPacer {
     /** Whether the thread has commands that no commit has been asked for yet. */
     boolean open() {
         return open;
+    }
+
+    /**
+     * Whether the thread has nothing to do: no open transaction, and no command processed since the
+     * previous call (made by the thread's consumer at each poll, which starts the next interval).
+     */
+    boolean idleSincePreviousPoll() {
+        boolean idle = !open && !processedSincePoll;
+        processedSincePoll = false;
+        return idle;
     }
 
     /** A commit was asked for: every command so far belongs to it. */

@@ -1,6 +1,7 @@
 package io.dkv.streams.internals;
 
 import io.dkv.streams.CommittedReplyListener;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -11,16 +12,20 @@ import org.apache.kafka.streams.KafkaClientSupplier;
 
 /**
  * Kafka Streams' clients, as its default supplier makes them, except that producers are
- * {@link ReplyTrackingProducer}s reporting to the listener set last (none at first). Thread-safe.
+ * {@link ReplyTrackingProducer}s reporting to the listener set last (none at first), and main
+ * consumers are {@link IdleAwareConsumer}s. Thread-safe.
  */
 public final class ReplyTrackingClientSupplier implements KafkaClientSupplier {
     private static final CommittedReplyListener NO_LISTENER = replies -> { };
 
     private final String repliesTopic;
+    private final Duration idlePoll;
     private volatile CommittedReplyListener listener = NO_LISTENER;
 
-    public ReplyTrackingClientSupplier(String repliesTopic) {
+    /** @param idlePoll how long an idle stream thread's consumer waits in poll (see {@link IdleAwareConsumer}) */
+    public ReplyTrackingClientSupplier(String repliesTopic, Duration idlePoll) {
         this.repliesTopic = repliesTopic;
+        this.idlePoll = idlePoll;
     }
 
     public void listener(CommittedReplyListener listener) {
@@ -43,16 +48,16 @@ public final class ReplyTrackingClientSupplier implements KafkaClientSupplier {
 
     @Override
     public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
-        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new IdleAwareConsumer(config, idlePoll);
     }
 
     @Override
     public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
-        return getConsumer(config);
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @Override
     public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
-        return getConsumer(config);
+        return getRestoreConsumer(config);
     }
 }

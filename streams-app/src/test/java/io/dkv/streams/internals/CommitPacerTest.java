@@ -10,6 +10,21 @@ class CommitPacerTest {
     private final CommitPacer pacer = new CommitPacer();
 
     @Test
+    void aThreadIsIdleOnlyAfterAPollIntervalWithoutCommandsAndWithNothingOpen() {
+        assertThat(pacer.idleSincePreviousPoll()).as("nothing happened yet").isTrue();
+        pacer.arrived(System.nanoTime());
+        assertThat(pacer.idleSincePreviousPoll()).as("a transaction is open").isFalse();
+        pacer.committing();
+        pacer.committed();
+        assertThat(pacer.idleSincePreviousPoll()).as("committed, and no command since the previous poll").isTrue();
+        pacer.arrived(System.nanoTime());
+        pacer.committing();
+        pacer.committed();
+        assertThat(pacer.idleSincePreviousPoll()).as("a command in this interval, committed within it").isFalse();
+        assertThat(pacer.idleSincePreviousPoll()).as("a whole interval without commands").isTrue();
+    }
+
+    @Test
     void nothingIsOverdueWithoutCommands() {
         assertThat(pacer.open()).isFalse();
         assertThat(pacer.overdue(System.nanoTime() + 10 * WAIT, WAIT, LONGEST)).isFalse();

@@ -61,7 +61,6 @@ public final class ChangeFeed implements AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed");
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         new KafkaClientMetrics(consumer).bindTo(registry);
