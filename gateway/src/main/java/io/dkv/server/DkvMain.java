@@ -33,11 +33,21 @@ public final class DkvMain implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread shutdown = new Thread(() -> {
             server.close();
             stopped.countDown();
-        }, "dkv-shutdown"));
+        }, "dkv-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        server.failed().thenAccept(message -> {
+            System.err.println("DKV stopped: " + message);
+            stopped.countDown();
+        });
         stopped.await();
+        if (server.failed().isDone()) {
+            Runtime.getRuntime().removeShutdownHook(shutdown);
+            server.close();
+            return 1;
+        }
         return 0;
     }
 

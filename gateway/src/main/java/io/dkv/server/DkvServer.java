@@ -35,6 +35,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -54,6 +55,7 @@ public final class DkvServer implements AutoCloseable {
     private final Deque<AutoCloseable> parts = new ArrayDeque<>();
     private String bootstrapServers;
     private int port;
+    private CompletableFuture<String> failed = new CompletableFuture<>();
 
     private DkvServer() {
     }
@@ -129,6 +131,7 @@ public final class DkvServer implements AutoCloseable {
         node.onCommittedReplies(bus);
         node.start();
         parts.push(node);
+        failed = node.failed();
         awaitStreamsRunning(node);
         // Bound once the tasks have opened their stores, so their metrics are there from the start
         // rather than after the binder's first refresh a minute later.
@@ -195,6 +198,14 @@ public final class DkvServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * Completes, with what to tell the operator, if Kafka Streams shut itself down because its stream
+     * threads kept failing; the process should then stop, since it can no longer serve its stores.
+     */
+    public CompletableFuture<String> failed() {
+        return failed;
     }
 
     public String bootstrapServers() {

@@ -4,10 +4,12 @@ import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.internals.GroupInstanceId;
 import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
+import io.dkv.streams.internals.StreamThreadFailures;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -21,7 +23,6 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -37,11 +38,14 @@ public final class StreamsNode implements AutoCloseable {
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
     private static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
     private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
+    private static final int MAX_THREAD_FAILURES = 5;
+    private static final Duration THREAD_FAILURE_WINDOW = Duration.ofMinutes(10);
     /** An idle stream thread's poll (see IdleAwareConsumer); wall-clock punctuators can wait this long. */
     private static final Duration IDLE_POLL = Duration.ofMillis(200);
 
     private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
+    private final StreamThreadFailures failures;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
         this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()), IDLE_POLL);
@@ -51,10 +55,8 @@ public final class StreamsNode implements AutoCloseable {
         this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs()),
                 () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer())),
                 properties, clients);
-        this.streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("Stream thread failed; replacing it", e);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        this.failures = new StreamThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW, settings.stateDir(), System::nanoTime);
+        this.streams.setUncaughtExceptionHandler(failures);
         this.streams.setStateListener((now, before) -> {
             LOG.info("Streams state {} -> {}", before, now);
             clients.listener().running(now == KafkaStreams.State.RUNNING);
@@ -116,6 +118,14 @@ public final class StreamsNode implements AutoCloseable {
      */
     public void onCommittedReplies(CommittedReplyListener listener) {
         clients.listener(listener);
+    }
+
+    /**
+     * Completes, with a message for the operator, when stream threads failed so often that this
+     * node shut itself down (see {@link StreamThreadFailures}); never completes otherwise.
+     */
+    public CompletableFuture<String> failed() {
+        return failures.gaveUp();
     }
 
     public void start() {

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -68,7 +69,7 @@ public final class KvRestorer {
             stale.forEach((store, meta) -> {
                 long started = System.nanoTime();
                 registry.clearKeys(store);
-                Replayed replayed = replay(consumer, store, kv, deadline);
+                Replayed replayed = replayNamingTheStore(consumer, store, kv, deadline);
                 registry.rebuilt(store, meta);
                 LOG.info("Rebuilt the keys of store {} at revision {} from {} ({} records, {} ms)", store,
                         meta.getRevision(), topics.changes(store), replayed.records(), (System.nanoTime() - started) / 1_000_000);
@@ -96,6 +97,22 @@ public final class KvRestorer {
     }
 
     private record Replayed(long records, long lastRevision) {
+    }
+
+    /**
+     * A failure that will not pass by itself names the store and its topic, so that the operator
+     * learns which store cannot be rebuilt; retriable ones pass unchanged, because Kafka Streams
+     * retries a task's start on them.
+     */
+    private Replayed replayNamingTheStore(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv,
+                                          RebuildDeadline deadline) {
+        try {
+            return replay(consumer, store, kv, deadline);
+        } catch (RetriableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("rebuilding the keys of store " + store + " from " + topics.changes(store) + " failed: " + e, e);
+        }
     }
 
     private Replayed replay(Consumer<byte[], byte[]> consumer, String store, KeyValueStore<Bytes, byte[]> kv,

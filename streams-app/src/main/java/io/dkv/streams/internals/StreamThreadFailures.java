@@ -1,0 +1,76 @@
+package io.dkv.streams.internals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens when a stream thread dies: it is replaced, so a passing fault (a broker that did not
+ * answer in time) costs one thread start. A fault that comes back each time (a task whose state
+ * cannot be restored or rebuilt) would make that a loop: each replacement finds the dead thread's
+ * tasks without a checkpoint, wipes them, restores them and fails again, and DKV stays half up,
+ * answering 503, for as long as it runs. So after {@code maxFailures} failures within {@code window}
+ * the client shuts down instead, and {@link #gaveUp()} completes with the last failure and a
+ * message naming the way out. Thread-safe.
+ */
+public final class StreamThreadFailures implements StreamsUncaughtExceptionHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamThreadFailures.class);
+
+    private final int maxFailures;
+    private final long windowNanos;
+    private final Path stateDir;
+    private final LongSupplier nanoClock;
+    private final Deque<Long> failures = new ArrayDeque<>();
+    private final CompletableFuture<String> gaveUp = new CompletableFuture<>();
+
+    public StreamThreadFailures(int maxFailures, Duration window, Path stateDir, LongSupplier nanoClock) {
+        this.maxFailures = maxFailures;
+        this.windowNanos = window.toNanos();
+        this.stateDir = stateDir;
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    public synchronized StreamThreadExceptionResponse handle(Throwable exception) {
+        long now = nanoClock.getAsLong();
+        failures.addLast(now);
+        while (now - failures.peekFirst() > windowNanos) {
+            failures.removeFirst();
+        }
+        if (failures.size() < maxFailures) {
+            LOG.error("Stream thread failed ({} of {} failures allowed within {} s); replacing it", failures.size(), maxFailures,
+                    windowNanos / 1_000_000_000L, exception);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        String message = "stream threads failed " + failures.size() + " times within " + windowNanos / 1_000_000_000L
+                + " s, the last time with: " + rootMessage(exception) + ". DKV stops rather than stay up without its stores. "
+                + "If the cluster is reachable and the message names a store or task whose local state cannot be restored, "
+                + "stop every DKV using this data directory, delete " + stateDir + " (each store is rebuilt from its Kafka "
+                + "topics, which hold all its data) and start again; otherwise fix what the message names first.";
+        LOG.error("{}", message, exception);
+        gaveUp.complete(message);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    /** Completes, with what to tell the operator, once the threads failed too often to go on. */
+    public CompletableFuture<String> gaveUp() {
+        return gaveUp;
+    }
+
+    private static String rootMessage(Throwable exception) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (!chain.isEmpty()) {
+                chain.append(" <- ");
+            }
+            chain.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+        }
+        return chain.toString();
+    }
+}
