@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +30,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -145,6 +151,7 @@ public final class CrashLoop implements Callable<Integer> {
             process = start(work, ++round);
             if (!awaitReady(process, work, round, spawned)) {
                 System.out.printf("round %d: not ready after %d s; log tail:%n%s%n", round, readyTimeoutSeconds, tail(log(work, round), 60));
+                System.out.println(openTransactions());
                 process.destroyForcibly().waitFor();
                 summary(restarts, startKills, killed, lost, false);
                 return 1;
@@ -346,6 +353,35 @@ public final class CrashLoop implements Callable<Integer> {
             return "-";
         }
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) + " ms";
+    }
+
+    /**
+     * What the broker of a DKV that does not become ready says about open transactions: a restart
+     * that waits on committed offsets or on a partition's stable offset waits on one of them.
+     */
+    private String openTransactions() {
+        StringBuilder report = new StringBuilder("open transactions on the embedded broker:\n");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + kafkaPort,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+            List<String> ids = new ArrayList<>();
+            for (TransactionListing listing : admin.listTransactions().all().get()) {
+                ids.add(listing.transactionalId());
+            }
+            if (!ids.isEmpty()) {
+                admin.describeTransactions(ids).all().get().forEach((id, state) ->
+                        report.append("  coordinator: ").append(id).append(' ').append(state).append('\n'));
+            }
+            List<TopicPartition> partitions = new ArrayList<>();
+            Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
+            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) ->
+                    description.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+            admin.describeProducers(partitions).all().get().forEach((partition, producers) ->
+                    producers.activeProducers().stream().filter(p -> p.currentTransactionStartOffset().isPresent())
+                            .forEach(p -> report.append("  open on ").append(partition).append(": ").append(p).append('\n')));
+        } catch (Exception e) {
+            report.append("  (cannot ask the broker: ").append(e).append(")\n");
+        }
+        return report.toString();
     }
 
     private static String tail(Path log, int lines) {

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +51,7 @@ public final class StreamThreadFailures implements StreamsUncaughtExceptionHandl
         }
         String message = "stream threads failed " + failures.size() + " times within " + windowNanos / 1_000_000_000L
                 + " s, the last time with: " + rootMessage(exception) + ". DKV stops rather than stay up without its stores. "
-                + "If the cluster is reachable and the message names a store or task whose local state cannot be restored, "
-                + "stop every DKV using this data directory, delete " + stateDir + " (each store is rebuilt from its Kafka "
-                + "topics, which hold all its data) and start again; otherwise fix what the message names first.";
+                + wayOut(exception);
         LOG.error("{}", message, exception);
         gaveUp.complete(message);
         return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -61,6 +60,29 @@ public final class StreamThreadFailures implements StreamsUncaughtExceptionHandl
     /** Completes, with what to tell the operator, once the threads failed too often to go on. */
     public CompletableFuture<String> gaveUp() {
         return gaveUp;
+    }
+
+    private String wayOut(Throwable exception) {
+        if (unstableCommittedOffsets(exception)) {
+            // Deleting the state would not help: the committed offsets stay unreadable while the broker
+            // holds a transaction on them that it neither commits nor aborts.
+            return "The committed offsets of the command topic could not be read: under exactly-once the broker answers "
+                    + "only once no open transaction holds them. If it persists after a restart, find a transaction that "
+                    + "hangs with kafka-transactions.sh --bootstrap-server <kafka> find-hanging --broker-id <id> and end it "
+                    + "with kafka-transactions.sh abort; no data in DKV's topics is lost by that.";
+        }
+        return "If the cluster is reachable and the message names a store or task whose local state cannot be restored, "
+                + "stop every DKV using this data directory, delete " + stateDir + " (each store is rebuilt from its Kafka "
+                + "topics, which hold all its data) and start again; otherwise fix what the message names first.";
+    }
+
+    private static boolean unstableCommittedOffsets(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException && t.getMessage() != null && t.getMessage().contains("last committed offset")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable exception) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 
@@ -34,5 +36,17 @@ class StreamThreadFailuresTest {
             now.addAndGet(WINDOW.dividedBy(2).plusSeconds(1).toNanos());
         }
         assertThat(failures.gaveUp()).isNotDone();
+    }
+
+    @Test
+    void committedOffsetsThatStayUnreadableNameTheHangingTransactionNotTheStateDirectory() {
+        RuntimeException fault = new StreamsException(new TimeoutException(
+                "Timeout of 60000ms expired before the last committed offset for partitions [dkv.commands-1] could be determined"));
+        failures.handle(fault);
+        failures.handle(fault);
+
+        assertThat(failures.handle(fault)).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+        assertThat(failures.gaveUp().join()).contains("dkv.commands-1", "find-hanging", "kafka-transactions.sh abort")
+                .doesNotContain("delete /data/streams");
     }
 }
