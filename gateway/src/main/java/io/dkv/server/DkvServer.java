@@ -19,6 +19,7 @@ import io.dkv.kafka.LocalPorts;
 import io.dkv.kafka.TopicManager;
 import io.dkv.streams.DkvTopology;
 import io.dkv.streams.StreamsNode;
+import io.dkv.streams.internals.HangingTransactionRepair;
 import io.dkv.streams.StreamsSettings;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,6 +30,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -36,6 +38,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -51,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class DkvServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DkvServer.class);
     private static final Duration STREAMS_START_WAIT = Duration.ofSeconds(60);
+    /** How often a start that is not yet RUNNING looks for hanging transactions that would keep it so. */
+    private static final Duration HANGING_TRANSACTION_CHECK = Duration.ofSeconds(5);
 
     private final Deque<AutoCloseable> parts = new ArrayDeque<>();
     private String bootstrapServers;
@@ -132,7 +137,7 @@ public final class DkvServer implements AutoCloseable {
         node.start();
         parts.push(node);
         failed = node.failed();
-        awaitStreamsRunning(node);
+        awaitStreamsRunning(node, new HangingTransactionRepair(admin, bootstrapServers, topics, config.applicationId(), repliesTopic));
         // Bound once the tasks have opened their stores, so their metrics are there from the start
         // rather than after the binder's first refresh a minute later.
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
@@ -167,14 +172,29 @@ public final class DkvServer implements AutoCloseable {
                 bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    private static void awaitStreamsRunning(StreamsNode node) {
+    /**
+     * Waits for Streams to run, ending on the way any hanging transaction of DKV's own that would
+     * keep a task restoring for ever.
+     *
+     * @throws IllegalStateException if a transaction hangs whose outcome cannot be told (the message
+     *     says what to do)
+     */
+    private static void awaitStreamsRunning(StreamsNode node, HangingTransactionRepair repair) {
         long deadline = System.nanoTime() + STREAMS_START_WAIT.toNanos();
+        long nextCheck = System.nanoTime() + HANGING_TRANSACTION_CHECK.toNanos();
         while (!node.isRunning() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
+                if (System.nanoTime() >= nextCheck && !node.isRunning()) {
+                    repair.repair();
+                    nextCheck = System.nanoTime() + HANGING_TRANSACTION_CHECK.toNanos();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (ExecutionException | IOException e) {
+                LOG.warn("Could not look for hanging transactions ({}); trying again in {}", e.getMessage(), HANGING_TRANSACTION_CHECK);
+                nextCheck = System.nanoTime() + HANGING_TRANSACTION_CHECK.toNanos();
             }
         }
         if (!node.isRunning()) {
