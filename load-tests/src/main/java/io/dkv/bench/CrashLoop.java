@@ -56,6 +56,8 @@ import picocli.CommandLine.Option;
 public final class CrashLoop implements Callable<Integer> {
     private static final Pattern LOG_TIME = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d) ");
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    /** What DKV logs when it ends a transaction the broker left hanging (HangingTransactionRepair). */
+    private static final String HANGING_ENDED = "ended a hanging transaction";
     private static final List<String> PHASES = List.of("[1/4]", "[2/4]", "[3/4]", "-> RUNNING", "DKV listening");
 
     @Option(names = "--dkv", description = "the launcher (default: bin/dkv of this checkout)", defaultValue = "bin/dkv")
@@ -106,7 +108,7 @@ public final class CrashLoop implements Callable<Integer> {
     }
 
     /** A restart that became ready, after a kill under load or of a start. */
-    private record Restart(int round, boolean killedDuringStart, long readyMs, Map<String, Long> phases) {
+    private record Restart(int round, boolean killedDuringStart, long readyMs, Map<String, Long> phases, boolean endedHanging) {
     }
 
     @Override
@@ -157,13 +159,15 @@ public final class CrashLoop implements Callable<Integer> {
                 return 1;
             }
             long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - spawned);
-            Restart restart = new Restart(round, killedDuringStart, readyMs, phases(log(work, round), spawned));
+            Restart restart = new Restart(round, killedDuringStart, readyMs, phases(log(work, round), spawned),
+                    Files.readString(log(work, round), StandardCharsets.UTF_8).contains(HANGING_ENDED));
             restarts.add(restart);
             long lostNow = verify();
             lost += lostNow;
             lastReadyMs = Math.max(2_000, readyMs);
-            System.out.printf("kill %2d: ready in %5d ms after a kill %s %s, %d keys checked, %d lost%n", killed, readyMs,
-                    killedDuringStart ? "during a start" : "under load    ", restart.phases(), acknowledged.size(), lostNow);
+            System.out.printf("kill %2d: ready in %5d ms after a kill %s %s, %d keys checked, %d lost%s%n", killed, readyMs,
+                    killedDuringStart ? "during a start" : "under load    ", restart.phases(), acknowledged.size(), lostNow,
+                    restart.endedHanging() ? ", a hanging transaction ended" : "");
         }
         runLoad(Duration.ofSeconds(1));
         stopLoad();
@@ -331,11 +335,11 @@ public final class CrashLoop implements Callable<Integer> {
         List<Long> ready = new ArrayList<>(restarts.stream().map(Restart::readyMs).toList());
         Collections.sort(ready);
         System.out.println();
-        System.out.println("| kills | of them during a start | acknowledged writes | lost | restart-to-ready p50 | p99 | max | all ready |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
-        System.out.printf("| %d | %d | %d | %d | %s | %s | %s | %s |%n", rounds, startKills, acknowledgedWrites.get(), lost,
+        System.out.println("| kills | of them during a start | acknowledged writes | lost | restart-to-ready p50 | p99 | max | hanging transactions ended | all ready |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.printf("| %d | %d | %d | %d | %s | %s | %s | %d | %s |%n", rounds, startKills, acknowledgedWrites.get(), lost,
                 percentile(ready, 0.50), percentile(ready, 0.99), ready.isEmpty() ? "-" : ready.get(ready.size() - 1) + " ms",
-                completed ? "yes" : "no");
+                restarts.stream().filter(Restart::endedHanging).count(), completed ? "yes" : "no");
         Map<String, List<Long>> byPhase = new LinkedHashMap<>();
         for (Restart r : restarts) {
             r.phases().forEach((phase, ms) -> byPhase.computeIfAbsent(phase, p -> new ArrayList<>()).add(ms));
