@@ -37,6 +37,8 @@ public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
     private static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
+    /** Bounds how long a partition resumed while a fetch waits goes unfetched (see the consumer settings). */
+    private static final int MAIN_FETCH_MAX_WAIT_MS = 100;
     private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
     private static final int MAX_THREAD_FAILURES = 5;
     private static final Duration THREAD_FAILURE_WINDOW = Duration.ofMinutes(10);
@@ -94,12 +96,17 @@ public final class StreamsNode implements AutoCloseable {
         // A 64-command transaction writes about 40 KB to its store's change topic. In 16 KiB batches
         // (the default) the full ones leave before the commit, each in its own produce request that
         // the broker verifies against the transaction; one batch per partition goes in the commit's
-        // request. Same-run comparisons with etcd: docs/BENCHMARKS.md, eleventh session.
+        // request (docs/BENCHMARKS.md, "Tried on the put path and not kept").
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(TRANSACTION_BATCH_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
-        // fetch.max.wait.ms stays at Kafka's 500 ms here and in the gateway's consumers: the broker answers a
-        // waiting fetch as soon as records or a commit marker arrive, so the wait adds no latency, while at
-        // 50 ms every idle consumer made twenty fetch round trips a second (docs/BENCHMARKS.md, idle CPU).
+        // The broker answers a waiting fetch as soon as records arrive, but only for the partitions it
+        // asks for, and a consumer has one fetch in flight per broker: partitions resumed while one waits
+        // (each task's, as it finishes restoring) are fetched only after it returns. With Kafka's 500 ms
+        // the first command after a start waited up to that long, past CommandProcessor.STALE_COMMAND_MS,
+        // and so for the commit wait instead of committing at once. 100 ms keeps that under the stale
+        // mark; an idle DKV made 1.6 % of a core of fetch round trips with 50 ms against 500. The restore,
+        // global and gateway consumers keep the 500 ms (docs/BENCHMARKS.md, idle CPU).
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), String.valueOf(MAIN_FETCH_MAX_WAIT_MS));
         // A crashed instance's stores move to a survivor after this long without heartbeats.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), String.valueOf(settings.sessionTimeoutMs()));
         // Static membership: restarted on its state directory, an instance replaces its previous

@@ -49,10 +49,11 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
      * as when many gateways each send one: committing after every such command would leave one
      * command per transaction, so they share transactions paced by the commit wait instead. A lone writer's
-     * commands arrive in a few milliseconds, and the first one after a start in a few tens (20 ms
-     * proved too tight for that). Clock skew only moves the choice, never the outcome.
+     * commands arrive in a few milliseconds; the first one after a start, or after its task resumed,
+     * can wait for the main consumer's fetch in flight (up to its 100 ms fetch wait, StreamsNode), so
+     * the mark stays above that. Clock skew only moves the choice, never the outcome.
      */
-    static final long STALE_COMMAND_MS = 100;
+    static final long STALE_COMMAND_MS = 150;
     /**
      * While commands keep joining a transaction without a batch mark (many writers that are not a
      * closed loop), it still commits this many commit waits after its first command.
