@@ -206,7 +206,7 @@ public final class DkvServer implements AutoCloseable {
     /**
      * One per core by default: under a write load the stream thread waits for the next batch's
      * commands for ~40 % of its time, while one event loop answers the last batch and reads the next
-     * one request at a time (docs/BENCHMARKS.md, twelfth session).
+     * one request at a time (docs/BENCHMARKS.md, "Tried on the put path and not kept", the kept changes).
      */
     private static int httpEventLoops(DkvConfig config) {
         return config.httpEventLoops > 0 ? config.httpEventLoops : Runtime.getRuntime().availableProcessors();
