@@ -111,7 +111,7 @@ public final class HangingTransactionRepair {
                         outcome == Outcome.COMMIT, leader.getValue(), TIMEOUT);
             }
             String line = "ended a hanging transaction of " + first.transactionalId() + " (producer " + first.producerId()
-                    + ", epoch " + first.producerEpoch() + ") with a " + outcome.name().toLowerCase() + " on "
+                    + ", epoch " + first.producerEpoch() + ") by " + (outcome == Outcome.COMMIT ? "committing" : "aborting") + " it on "
                     + transaction.stream().map(h -> h.partition() + " from offset " + h.firstOffset()).toList();
             LOG.warn("{}: its coordinator had recorded it complete, but these partitions never got its markers", line);
             ended.add(line);
