@@ -97,8 +97,8 @@ public final class HangingTransactions {
      * Ends a hanging transaction on the given partitions with a commit or an abort marker, written
      * by the partitions' leader as the coordinator would have written it.
      *
-     * @throws IOException if the leader cannot be reached
-     * @throws IllegalStateException if the leader refuses a marker (the error says why)
+     * @throws IOException if the leader cannot be reached or refuses a marker (the message says why;
+     *     a refusal such as a leader that moved can pass, so the caller may try again)
      */
     public static void end(Node leader, long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
                            Collection<TopicPartition> partitions, Duration timeout) throws IOException {
@@ -115,7 +115,7 @@ public final class HangingTransactions {
         List<String> refused = errors.entrySet().stream().filter(e -> e.getValue() != Errors.NONE)
                 .map(e -> e.getKey() + ": " + e.getValue().name()).toList();
         if (!refused.isEmpty() || !errors.keySet().containsAll(partitions)) {
-            throw new IllegalStateException("the broker refused the " + (commit ? "commit" : "abort") + " markers of producer "
+            throw new IOException("the broker refused the " + (commit ? "commit" : "abort") + " markers of producer "
                     + producerId + " (epoch " + producerEpoch + "): " + (refused.isEmpty() ? "no answer for " + partitions : refused));
         }
     }

@@ -89,6 +89,8 @@ public final class HangingTransactionRepair {
      * @return one line per transaction ended, for the log; empty if nothing hangs
      * @throws IllegalStateException naming a hanging transaction whose outcome cannot be told, its
      *     partitions and the commands that end it by hand
+     * @throws IOException if a partition could not be read or a leader refused the markers; trying
+     *     again later may succeed
      */
     public List<String> repair() throws ExecutionException, InterruptedException, IOException {
         Map<TopicPartition, Node> leaders = partitionLeaders();
@@ -119,7 +121,7 @@ public final class HangingTransactionRepair {
         return ended;
     }
 
-    private Optional<Outcome> outcome(List<Hanging> transaction) throws ExecutionException, InterruptedException {
+    private Optional<Outcome> outcome(List<Hanging> transaction) throws ExecutionException, InterruptedException, IOException {
         if (transaction.stream().anyMatch(h -> h.partition().topic().equals(Topic.GROUP_METADATA_TOPIC_NAME))) {
             return Optional.empty();
         }
@@ -150,7 +152,7 @@ public final class HangingTransactionRepair {
 
     /** The decoded values of a partition from {@code from} to its end (at most {@code max}); undecodable ones skipped. */
     private static List<String> read(KafkaConsumer<byte[], byte[]> consumer, TopicPartition partition, long from, int max,
-                                     Function<byte[], String> decode) {
+                                     Function<byte[], String> decode) throws IOException {
         consumer.assign(List.of(partition));
         long begin = consumer.beginningOffsets(List.of(partition)).get(partition);
         long end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -159,7 +161,7 @@ public final class HangingTransactionRepair {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (consumer.position(partition) < end && values.size() < max) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("reading " + partition + " up to offset " + end + " took longer than " + TIMEOUT);
+                throw new IOException("reading " + partition + " up to offset " + end + " took longer than " + TIMEOUT);
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (record.value() != null) {
