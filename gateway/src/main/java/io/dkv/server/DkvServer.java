@@ -19,8 +19,8 @@ import io.dkv.kafka.LocalPorts;
 import io.dkv.kafka.TopicManager;
 import io.dkv.streams.DkvTopology;
 import io.dkv.streams.StreamsNode;
-import io.dkv.streams.internals.HangingTransactionRepair;
 import io.dkv.streams.StreamsSettings;
+import io.dkv.streams.internals.HangingTransactionRepair;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -206,7 +206,7 @@ public final class DkvServer implements AutoCloseable {
     /**
      * One per core by default: under a write load the stream thread waits for the next batch's
      * commands for ~40 % of its time, while one event loop answers the last batch and reads the next
-     * one request at a time (docs/BENCHMARKS.md, "Tried on the put path and not kept", the kept changes).
+     * one request at a time (docs/BENCHMARKS.md, the changes kept, under "Tried on the put path and not kept").
      */
     private static int httpEventLoops(DkvConfig config) {
         return config.httpEventLoops > 0 ? config.httpEventLoops : Runtime.getRuntime().availableProcessors();
