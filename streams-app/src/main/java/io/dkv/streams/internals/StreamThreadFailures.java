@@ -3,9 +3,12 @@ package io.dkv.streams.internals;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -77,22 +80,21 @@ public final class StreamThreadFailures implements StreamsUncaughtExceptionHandl
     }
 
     private static boolean unstableCommittedOffsets(Throwable exception) {
-        for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof TimeoutException && t.getMessage() != null && t.getMessage().contains("last committed offset")) {
-                return true;
-            }
-        }
-        return false;
+        return causes(exception).stream().anyMatch(t -> t instanceof TimeoutException && t.getMessage() != null
+                && t.getMessage().contains("last committed offset"));
     }
 
     private static String rootMessage(Throwable exception) {
-        StringBuilder chain = new StringBuilder();
+        return causes(exception).stream().map(t -> t.getClass().getSimpleName() + ": " + t.getMessage())
+                .collect(Collectors.joining(" <- "));
+    }
+
+    /** The exception and its causes, outermost first. */
+    private static List<Throwable> causes(Throwable exception) {
+        List<Throwable> chain = new ArrayList<>();
         for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (!chain.isEmpty()) {
-                chain.append(" <- ");
-            }
-            chain.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+            chain.add(t);
         }
-        return chain.toString();
+        return chain;
     }
 }
