@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -84,10 +84,10 @@ public final class HangingTransactionBroker {
             producer.send(new ProducerRecord<>(partition.topic(), partition.partition(), new byte[0], new byte[0])).get();
             producer.commitTransaction();
         }
-        ProducerState state = admin().describeProducers(List.of(partition)).all().get().get(partition).activeProducers().stream()
-                .filter(p -> p.currentTransactionStartOffset().isEmpty()).reduce((a, b) -> b).orElseThrow();
-        // Transactions v2 bump the epoch at every commit: the coordinator is now one past the records'.
-        return new FinishedProducer(transactionalId, state.producerId(), (short) (state.producerEpoch() + 1));
+        // Asked of the coordinator: the partition may hold other producers' states too.
+        TransactionDescription finished = admin().describeTransactions(List.of(transactionalId)).all().get().get(transactionalId);
+        // One past the coordinator's epoch: a write no earlier transaction of this producer could have made.
+        return new FinishedProducer(transactionalId, finished.producerId(), (short) (finished.producerEpoch() + 1));
     }
 
     /** Writes records of {@code producer}'s next transaction on {@code partition} without telling its coordinator. */
