@@ -30,8 +30,10 @@ public final class DkvCodec<T extends SpecificRecord> {
             history("Command-2.avsc"),
             history("Command-3.avsc"),
             history("Command-4.avsc"),
+            history("Command-5.avsc"),
             Command.getClassSchema(),
             history("Reply-1.avsc"),
+            history("Reply-2.avsc"),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),
             ChangeEvent.getClassSchema(),
@@ -39,7 +41,9 @@ public final class DkvCodec<T extends SpecificRecord> {
             history("StoreMeta-1.avsc"),
             StoreMeta.getClassSchema(),
             history("ProcessedRequest-1.avsc"),
-            ProcessedRequest.getClassSchema());
+            history("ProcessedRequest-2.avsc"),
+            ProcessedRequest.getClassSchema(),
+            Lease.getClassSchema());
 
     private static final SchemaStore.Cache BUNDLED = new SchemaStore.Cache();
 
@@ -51,6 +55,7 @@ public final class DkvCodec<T extends SpecificRecord> {
     public static final DkvCodec<ChangeEvent> CHANGE_EVENT = new DkvCodec<>(ChangeEvent.getClassSchema());
     public static final DkvCodec<KeyValue> KEY_VALUE = new DkvCodec<>(KeyValue.getClassSchema());
     public static final DkvCodec<StoreMeta> STORE_META = new DkvCodec<>(StoreMeta.getClassSchema());
+    public static final DkvCodec<Lease> LEASE = new DkvCodec<>(Lease.getClassSchema());
     public static final DkvCodec<ProcessedRequest> PROCESSED_REQUEST = new DkvCodec<>(ProcessedRequest.getClassSchema());
 
     /** A superseded writer schema bundled under {@code history/}, by file name. */

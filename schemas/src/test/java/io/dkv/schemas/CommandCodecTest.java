@@ -58,6 +58,30 @@ class CommandCodecTest {
         assertThat(DkvCodec.COMMAND.decode(DkvCodec.COMMAND.encode(command)).getCommitNow()).isTrue();
     }
 
+    @Test
+    void commandsWrittenBeforeLeasesExistedHaveNoLease() throws Exception {
+        Command command = DkvCodec.COMMAND.decode(oldSyncCommand("Command-5.avsc", "r-6", old -> {
+            old.put("commitNow", false);
+            old.put("newRequestId", false);
+            old.put("answeredRevision", 3L);
+        }));
+
+        assertThat(command.getAnsweredRevision()).isEqualTo(3);
+        assertThat(command.getLease()).isNull();
+    }
+
+    @Test
+    void aLeaseRequestRoundTrips() {
+        Command command = Command.newBuilder().setRequestId("r-7").setStore("orders").setType(CommandType.LEASE_GRANT)
+                .setLease(LeaseRequest.newBuilder().setId(42).setTtlMs(10_000).build()).build();
+
+        Command decoded = DkvCodec.COMMAND.decode(DkvCodec.COMMAND.encode(command));
+
+        assertThat(decoded.getType()).isEqualTo(CommandType.LEASE_GRANT);
+        assertThat(decoded.getLease().getId()).isEqualTo(42);
+        assertThat(decoded.getLease().getTtlMs()).isEqualTo(10_000);
+    }
+
     /** A SYNC command of store "orders" written with a bundled older schema. */
     private static byte[] oldSyncCommand(String schemaFile, String requestId, Consumer<GenericRecord> more) throws Exception {
         Schema schema = DkvCodec.history(schemaFile);

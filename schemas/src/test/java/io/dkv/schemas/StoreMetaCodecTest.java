@@ -35,7 +35,24 @@ class StoreMetaCodecTest {
 
     @Test
     void repliesWrittenBeforeConflictExistedStillDecode() throws Exception {
-        Schema schema = DkvCodec.history("ProcessedRequest-1.avsc");
+        ProcessedRequest decoded = oldReply("ProcessedRequest-1.avsc");
+
+        assertThat(decoded.getReply().getStatus()).isEqualTo(Status.ALREADY_EXISTS);
+        assertThat(decoded.getReply().getRevision()).isEqualTo(5);
+    }
+
+    @Test
+    void repliesWrittenBeforeErrorCodesExistedHaveNone() throws Exception {
+        ProcessedRequest decoded = oldReply("ProcessedRequest-2.avsc");
+
+        assertThat(decoded.getReply().getStatus()).isEqualTo(Status.ALREADY_EXISTS);
+        assertThat(decoded.getReply().getCode()).isNull();
+        assertThat(decoded.getReply().getLease()).isNull();
+    }
+
+    /** An ALREADY_EXISTS reply at revision 5 written with a bundled older schema. */
+    private static ProcessedRequest oldReply(String schemaFile) throws Exception {
+        Schema schema = DkvCodec.history(schemaFile);
         Schema replySchema = schema.getField("reply").schema();
         GenericRecord reply = new GenericData.Record(replySchema);
         reply.put("requestId", "r-1");
@@ -49,10 +66,7 @@ class StoreMetaCodecTest {
         old.put("processedAtMs", 9L);
         old.put("reply", reply);
 
-        ProcessedRequest decoded = DkvCodec.PROCESSED_REQUEST.decode(
+        return DkvCodec.PROCESSED_REQUEST.decode(
                 new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(old).array());
-
-        assertThat(decoded.getReply().getStatus()).isEqualTo(Status.ALREADY_EXISTS);
-        assertThat(decoded.getReply().getRevision()).isEqualTo(5);
     }
 }

@@ -311,7 +311,8 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
     }
 
     private void observe(Reply reply) {
-        if (reply.getStatus() != Status.NOT_FOUND) {
+        // A NOT_FOUND with a code is about something in the store (a lease), not the store.
+        if (reply.getStatus() != Status.NOT_FOUND || reply.getCode() != null) {
             committed.observe(reply.getStore(), reply.getRevision());
         } else {
             committed.forget(reply.getStore());

@@ -4,6 +4,7 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.Commands;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.PercentDecoder;

@@ -7,7 +7,7 @@ import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
-import io.dkv.gateway.kv.Commands;
+import io.dkv.gateway.internals.Commands;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.TopicManager;
 import io.dkv.schemas.Command;

@@ -2,7 +2,7 @@ package io.dkv.gateway.watch.internals;
 
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.StateReader;
-import io.dkv.gateway.kv.Commands;
+import io.dkv.gateway.internals.Commands;
 import io.dkv.gateway.watch.WatchEvent;
 import io.dkv.gateway.watch.WatchRequest;
 import io.dkv.schemas.KeyValue;

@@ -1,23 +1,28 @@
-package io.dkv.gateway.kv;
+package io.dkv.gateway.internals;
 
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
-import io.dkv.gateway.internals.CommandBus;
-import io.dkv.gateway.internals.Http;
 import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
+import io.dkv.schemas.Reply;
+import io.dkv.schemas.Status;
 import io.dkv.schemas.Txn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.UUID;
-import io.dkv.schemas.Reply;
-import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
-/** Builds commands from HTTP requests, and turns their replies into Vert.x futures and API errors. */
+/**
+ * Builds commands from HTTP requests, and turns their replies into Vert.x futures and API errors.
+ * A new command type needs only its symbol in the Avro {@code CommandType}, its payload on
+ * {@link #builder}'s result, its case in the processor's switch, and, for a refusal the status alone
+ * does not name, the error code its reply carries ({@link #check}).
+ */
 public final class Commands {
     private Commands() {
     }
@@ -27,10 +32,15 @@ public final class Commands {
      * (no earlier command can carry it, so the processor need not look it up).
      */
     public static Command of(RoutingContext ctx, String store, CommandType type, Txn txn) {
+        return builder(ctx, store, type).setTxn(txn).build();
+    }
+
+    /** {@link #of}'s command without its payload, for the caller to add it. */
+    public static Command.Builder builder(RoutingContext ctx, String store, CommandType type) {
         String clientId = clientRequestId(ctx);
         return Command.newBuilder().setRequestId(clientId != null ? clientId : UUID.randomUUID().toString())
-                .setNewRequestId(clientId == null).setStore(store).setType(type).setTxn(txn)
-                .setIssuedAtMs(System.currentTimeMillis()).build();
+                .setNewRequestId(clientId == null).setStore(store).setType(type)
+                .setIssuedAtMs(System.currentTimeMillis());
     }
 
     /** The client's DKV-Request-Id (so a retry is applied at most once), or null when it sent none. */
@@ -54,8 +64,16 @@ public final class Commands {
                 .recover(e -> Future.failedFuture(failure(e, command)));
     }
 
-    /** @throws ApiException unless the reply's status is OK */
+    /**
+     * @throws ApiException unless the reply's status is OK: with the reply's error code when it
+     *     carries one, else the status's usual code
+     */
     public static void check(Reply reply) {
+        if (reply.getStatus() != Status.OK && reply.getCode() != null) {
+            ErrorCode code = Arrays.stream(ErrorCode.values()).filter(c -> c.name().equals(reply.getCode())).findFirst()
+                    .orElse(ErrorCode.INTERNAL);
+            throw new ApiException(code, String.valueOf(reply.getMessage()));
+        }
         switch (reply.getStatus()) {
             case OK -> { }
             case NOT_FOUND -> throw new ApiException(ErrorCode.STORE_NOT_FOUND,
