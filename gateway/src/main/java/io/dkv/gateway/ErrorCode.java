@@ -15,10 +15,16 @@ public enum ErrorCode {
     UNKNOWN_PARAMETER(400),
     /** A query parameter given twice, with a value outside its choices, or malformed. */
     INVALID_PARAMETER(400),
+    /** A lease id that is not a positive decimal integer. */
+    INVALID_LEASE(400),
+    /** A lease TTL outside {@code --lease-min-ttl-ms} … {@code --lease-max-ttl-ms}; the message gives the bounds. */
+    TTL_OUT_OF_RANGE(400),
     /** The request is not well-formed HTTP (its request line or headers cannot be parsed). */
     MALFORMED_HTTP(400),
     STORE_NOT_FOUND(404),
     KEY_NOT_FOUND(404),
+    /** The store has no such lease: never granted there, revoked, or expired. Nothing changed. */
+    LEASE_NOT_FOUND(404),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     /**
@@ -28,15 +34,21 @@ public enum ErrorCode {
     CHANGE_TOPIC_NOT_EMPTY(409),
     /** A store is to be created while a delete of that name has not finished; a DELETE finishes it. */
     STORE_BEING_DELETED(409),
+    /** A grant named a lease id the store already has. */
+    LEASE_EXISTS(409),
     PRECONDITION_FAILED(412),
     KEY_TOO_LARGE(413),
     VALUE_TOO_LARGE(413),
     TXN_TOO_LARGE(413),
     REQUEST_TOO_LARGE(413),
+    /** A put would attach more keys to a lease than {@code --max-keys-per-lease}. */
+    TOO_MANY_KEYS_ON_LEASE(413),
     /** The request line is over the HTTP codec's limit ({@code --max-request-line-bytes}). */
     URI_TOO_LONG(414),
     /** The header block is over the HTTP codec's limit ({@code --max-header-bytes}). */
     HEADERS_TOO_LARGE(431),
+    /** The store has {@code --max-leases-per-store} leases; revoke some first. */
+    TOO_MANY_LEASES(429),
     UNAVAILABLE(503),
     TIMEOUT(504),
     /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */

@@ -3,6 +3,7 @@ package io.dkv.gateway;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
@@ -44,7 +45,7 @@ public final class HttpGateway {
     private String deployment;
     private int port;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, SseWatchHandler sseWatch,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits) {
         this.vertx = vertx;
@@ -67,6 +68,11 @@ public final class HttpGateway {
         route(HttpMethod.PUT, "/v1/stores/:store/kv/*", kv::put);
         route(HttpMethod.DELETE, "/v1/stores/:store/kv/*", kv::delete);
         route(HttpMethod.POST, "/v1/stores/:store/txn", kv::txn);
+        route(HttpMethod.POST, "/v1/stores/:store/leases", leases::grant);
+        route(HttpMethod.GET, "/v1/stores/:store/leases", leases::list);
+        route(HttpMethod.GET, "/v1/stores/:store/leases/:id", leases::describe);
+        route(HttpMethod.DELETE, "/v1/stores/:store/leases/:id", leases::revoke);
+        route(HttpMethod.POST, "/v1/stores/:store/leases/:id/refresh", leases::refresh);
         route(HttpMethod.GET, "/v1/stores/:store/watch", sseWatch);
         route(HttpMethod.GET, "/v1/stores/:store/ws", webSocketWatch);
 

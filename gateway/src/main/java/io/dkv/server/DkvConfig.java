@@ -1,7 +1,9 @@
 package io.dkv.server;
 
 import io.dkv.gateway.Limits;
+import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.kafka.DkvTopics;
+import io.dkv.streams.lease.LeaseLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -136,6 +138,26 @@ public final class DkvConfig {
     @Option(names = "--max-header-bytes", description = "Largest HTTP header block (default: ${DEFAULT-VALUE}).", defaultValue = "8192")
     public int maxHeaderBytes;
 
+    @Option(names = "--lease-min-ttl-ms", description = "Shortest lease TTL a grant may ask for: longer than a task takeover"
+            + " plus a client's refresh round trip (default: ${DEFAULT-VALUE}).", defaultValue = "2000")
+    public long leaseMinTtlMs;
+
+    @Option(names = "--lease-max-ttl-ms", description = "Longest lease TTL a grant may ask for (default: ${DEFAULT-VALUE}, a day).",
+            defaultValue = "86400000")
+    public long leaseMaxTtlMs;
+
+    @Option(names = "--max-leases-per-store", description = "Most live leases one store may have (default: ${DEFAULT-VALUE}).",
+            defaultValue = "100000")
+    public int maxLeasesPerStore;
+
+    @Option(names = "--max-keys-per-lease", description = "Most keys one lease may hold; its expiry deletes them all at one revision"
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
+    public int maxKeysPerLease;
+
+    @Option(names = "--lease-expiry-check-ms", description = "How often a store's task looks for expired leases while it has any"
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+    public long leaseExpiryCheckMs;
+
     /**
      * What is wrong with this configuration: one sentence per option out of its range, naming the
      * flag, its environment variable and what it accepts. Empty when DKV can start with it.
@@ -168,6 +190,11 @@ public final class DkvConfig {
         atLeast(problems, "--default-page-size", defaultPageSize, 1);
         atLeast(problems, "--max-request-line-bytes", maxRequestLineBytes, 5L * maxKeyBytes + 256);
         atLeast(problems, "--max-header-bytes", maxHeaderBytes, 1024);
+        atLeast(problems, "--lease-min-ttl-ms", leaseMinTtlMs, 1);
+        atLeast(problems, "--lease-max-ttl-ms", leaseMaxTtlMs, leaseMinTtlMs);
+        atLeast(problems, "--max-leases-per-store", maxLeasesPerStore, 1);
+        atLeast(problems, "--max-keys-per-lease", maxKeysPerLease, 1);
+        atLeast(problems, "--lease-expiry-check-ms", leaseExpiryCheckMs, 1);
         return problems;
     }
 
@@ -192,6 +219,14 @@ public final class DkvConfig {
     public Limits limits() {
         return new Limits(maxKeyBytes, maxValueBytes, maxTxnOps, maxRequestBytes, Math.min(defaultPageSize, maxPageSize), maxPageSize,
                 maxRequestLineBytes, maxHeaderBytes);
+    }
+
+    public LeaseLimits leaseLimits() {
+        return new LeaseLimits(maxLeasesPerStore, maxKeysPerLease, leaseExpiryCheckMs);
+    }
+
+    public LeaseHandlers.LeaseTtls leaseTtls() {
+        return new LeaseHandlers.LeaseTtls(leaseMinTtlMs, leaseMaxTtlMs);
     }
 
     public DkvTopics.TopicSettings topicSettings() {

@@ -2,10 +2,12 @@ package io.dkv.server;
 
 import io.dkv.gateway.HttpGateway;
 import io.dkv.gateway.internals.CommandBus;
+import io.dkv.gateway.internals.OwnerReads;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
 import io.dkv.gateway.watch.SseWatchHandler;
@@ -129,7 +131,8 @@ public final class DkvServer implements AutoCloseable {
         progress("3/4", "starting Kafka Streams (state in " + dataDir.resolve("streams") + ")");
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
-                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties), topics);
+                config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties,
+                config.leaseLimits()), topics);
         CommandBus bus = new CommandBus(bootstrapServers, topics, repliesTopic, replyPartitions,
                 Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);
@@ -151,13 +154,16 @@ public final class DkvServer implements AutoCloseable {
         StateReader reader = new StateReader(vertx, node, bus, timeout);
         Owners owners = new Owners(node, self);
         ReadForwarder forwarder = new ReadForwarder(vertx, config.requestTimeoutMs);
-        KvHandlers kv = new KvHandlers(vertx, bus, reader, owners, forwarder, config.limits(), timeout);
+        OwnerReads reads = new OwnerReads(reader, owners, forwarder);
+        KvHandlers kv = new KvHandlers(vertx, bus, reads, config.limits(), timeout);
+        LeaseHandlers leases = new LeaseHandlers(vertx, bus, reads, owners, forwarder, node.liveLeases(), config.limits(),
+                config.leaseTtls(), timeout);
         StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
         ChangeFeed feed = new ChangeFeed(bootstrapServers, topics, config.watchProgressMs, registry);
         parts.push(feed);
         WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(bootstrapServers, topics),
                 timeout, config.watchQueueLimit);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores,
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection),
                 new Readiness(vertx, node, admin), registry, config.limits());

@@ -5,6 +5,9 @@ import io.dkv.streams.internals.ChangeTopicNameExtractor;
 import io.dkv.streams.internals.CommandProcessor;
 import io.dkv.streams.internals.ProcessedRequests;
 import io.dkv.streams.kv.internals.KvRestorer;
+import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lease.LeaseRows;
+import io.dkv.streams.lease.LiveLeases;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,13 +34,16 @@ import org.apache.kafka.streams.state.Stores;
  *       RocksDB and the changelog (interactive queries read through the cache);
  *   <li>{@link #REQUESTS_STORE}: request id → Avro {@code ProcessedRequest} (the reply), a window
  *       store filed by window-long time buckets (see {@link ProcessedRequests}); every command writes
- *       one entry, so its changelog carries every reply.
+ *       one entry, so its changelog carries every reply;
+ *   <li>{@link #LEASES_STORE}: the stores' leases and which keys each holds ({@link LeaseRows}),
+ *       logged. Their deadlines live in memory ({@link LiveLeases}), never in the log.
  * </ul>
  */
 public final class DkvTopology {
     public static final String KV_STORE = "kv";
     public static final String META_STORE = "meta";
     public static final String REQUESTS_STORE = "processed-requests";
+    public static final String LEASES_STORE = "leases";
     public static final String SOURCE = "commands";
     public static final String PROCESSOR = "command-processor";
     public static final String CHANGES_SINK = "changes";
@@ -80,19 +86,24 @@ public final class DkvTopology {
      *     this long (and at the latest four times this after its first command)
      * @param changeTopicConsumers makes a {@code read_committed} consumer of byte arrays, used (and
      *     closed) when a task starts with {@link #KV_STORE} rows to rebuild from the change topics
+     * @param liveLeases where the tasks keep their leases' deadlines, for the gateway to refresh them
+     * @param leaseLimits the bounds on leases the tasks enforce
      */
     public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration commitWait,
-                                 Supplier<Consumer<byte[], byte[]>> changeTopicConsumers) {
+                                 Supplier<Consumer<byte[], byte[]>> changeTopicConsumers, LiveLeases liveLeases,
+                                 LeaseLimits leaseLimits) {
         KvRestorer restorer = new KvRestorer(topics, changeTopicConsumers);
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
-        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait, restorer), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait, restorer, liveLeases, leaseLimits), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingDisabled().withLoggingDisabled(), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(META_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), PROCESSOR);
         topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(LEASES_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addSink(CHANGES_SINK, new ChangeTopicNameExtractor(topics),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         return topology;

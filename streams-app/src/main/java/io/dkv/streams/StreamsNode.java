@@ -5,6 +5,7 @@ import io.dkv.streams.internals.GroupInstanceId;
 import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
 import io.dkv.streams.internals.StreamThreadFailures;
+import io.dkv.streams.lease.LiveLeases;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -48,6 +49,7 @@ public final class StreamsNode implements AutoCloseable {
     private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
     private final StreamThreadFailures failures;
+    private final LiveLeases liveLeases = new LiveLeases();
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
         this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()), IDLE_POLL);
@@ -55,7 +57,8 @@ public final class StreamsNode implements AutoCloseable {
         // The restore consumer's settings: read_committed, and whatever security the Streams clients use.
         Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
         this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs()),
-                () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer())),
+                () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                liveLeases, settings.leaseLimits()),
                 properties, clients);
         this.failures = new StreamThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW, settings.stateDir(), System::nanoTime);
         this.streams.setUncaughtExceptionHandler(failures);
@@ -161,6 +164,17 @@ public final class StreamsNode implements AutoCloseable {
     public ReadOnlyKeyValueStore<Bytes, byte[]> kvStore(int partition) {
         return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.KV_STORE,
                 QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
+    }
+
+    /** @throws InvalidStateStoreException while the partition is not active here or is restoring */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> leasesStore(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.LEASES_STORE,
+                QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
+    }
+
+    /** The deadlines of the leases of the tasks active here; refreshes go there. */
+    public LiveLeases liveLeases() {
+        return liveLeases;
     }
 
     /** @throws InvalidStateStoreException while the partition is not active here or is restoring */

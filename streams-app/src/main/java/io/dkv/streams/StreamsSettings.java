@@ -3,6 +3,7 @@ package io.dkv.streams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import io.dkv.streams.lease.LeaseLimits;
 
 /**
  * How a DKV Streams instance runs.
@@ -18,7 +19,9 @@ import java.util.Map;
  * @param dedupeWindow how long a request id is remembered for retries
  * @param sessionTimeoutMs how long a silent instance keeps its stores before they move to another
  * @param overrides further Streams properties, applied last
+ * @param leaseLimits the bounds on leases the tasks enforce
  */
 public record StreamsSettings(String bootstrapServers, String applicationId, Path stateDir, String applicationServer,
-        long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, long sessionTimeoutMs, Map<String, String> overrides) {
+        long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, long sessionTimeoutMs, Map<String, String> overrides,
+        LeaseLimits leaseLimits) {
 }

@@ -19,6 +19,8 @@ import io.dkv.schemas.OpType;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.Txn;
+import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lease.LiveLeases;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,7 +52,8 @@ class DkvTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dkv-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5), DkvTopologyTest::noChangeTopics), props, Instant.ofEpochMilli(1_000_000));
+        driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5), DkvTopologyTest::noChangeTopics,
+                new LiveLeases(), LeaseLimits.DEFAULTS), props, Instant.ofEpochMilli(1_000_000));
         commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         replies = driver.createOutputTopic(DkvTopology.repliesTopic("dkv-test"), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }
@@ -61,7 +64,7 @@ class DkvTopologyTest {
     }
 
     /** The driver starts every task with empty stores, so no task has keys to rebuild from a change topic. */
-    private static Consumer<byte[], byte[]> noChangeTopics() {
+    static Consumer<byte[], byte[]> noChangeTopics() {
         throw new AssertionError("a task with empty stores read a change topic");
     }
 

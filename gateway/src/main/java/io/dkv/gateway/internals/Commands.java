@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Builds commands from HTTP requests, and turns their replies into Vert.x futures and API errors.
@@ -62,6 +63,25 @@ public final class Commands {
     public static Future<Reply> send(Vertx vertx, CommandBus bus, Command command, Duration timeout) {
         return Future.fromCompletionStage(bus.send(command, timeout), vertx.getOrCreateContext())
                 .recover(e -> Future.failedFuture(failure(e, command)));
+    }
+
+    /**
+     * Sends the command and hands an OK reply to {@code onOk}; any other outcome, or a failure of
+     * {@code onOk}, fails {@code ctx} with its API error.
+     */
+    public static void respond(Vertx vertx, CommandBus bus, Duration timeout, RoutingContext ctx, Command command,
+            Consumer<Reply> onOk) {
+        send(vertx, bus, command, timeout).onComplete(ar -> {
+            try {
+                if (ar.failed()) {
+                    throw ar.cause() instanceof RuntimeException e ? e : new IllegalStateException(ar.cause());
+                }
+                check(ar.result());
+                onOk.accept(ar.result());
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
     }
 
     /**

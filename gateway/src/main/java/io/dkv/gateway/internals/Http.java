@@ -2,6 +2,7 @@ package io.dkv.gateway.internals;
 
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.Limits;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.schemas.KeyValue;
 import io.vertx.core.http.HttpServerResponse;
@@ -20,6 +21,7 @@ public final class Http {
     public static final String REVISION_HEADER = "DKV-Revision";
     public static final String MIN_REVISION_HEADER = "DKV-Min-Revision";
     public static final String REQUEST_ID_HEADER = "DKV-Request-Id";
+    public static final String LEASE_HEADER = "DKV-Lease";
     private static final Set<String> VIEWS = Set.of("json", "raw");
 
     private Http() {
@@ -139,6 +141,49 @@ public final class Http {
         } catch (CharacterCodingException e) {
             return null;
         }
+    }
+
+    /**
+     * A lease id as DKV renders it: a positive decimal integer.
+     *
+     * @throws ApiException INVALID_LEASE otherwise
+     */
+    public static long parseLease(String value, String what) {
+        long id;
+        try {
+            id = value.chars().allMatch(c -> c >= '0' && c <= '9') ? Long.parseLong(value) : 0;
+        } catch (NumberFormatException e) {
+            id = 0;
+        }
+        if (id <= 0) {
+            throw new ApiException(ErrorCode.INVALID_LEASE, what + " must be a lease id as DKV returns it (a positive"
+                    + " decimal integer); got '" + value + "'");
+        }
+        return id;
+    }
+
+    /**
+     * A list request's page size: {@code limit} when given, else the default page size.
+     *
+     * @throws ApiException INVALID_REQUEST when not a positive integer, REQUEST_TOO_LARGE over the largest page
+     */
+    public static int pageSize(String param, Limits limits) {
+        if (param == null) {
+            return limits.defaultPageSize();
+        }
+        int size;
+        try {
+            size = Integer.parseInt(param);
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
+        }
+        if (size < 1) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
+        }
+        if (size > limits.maxPageSize()) {
+            throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "limit is at most " + limits.maxPageSize() + "; got " + size);
+        }
+        return size;
     }
 
     public static byte[] array(ByteBuffer buffer) {

@@ -39,7 +39,10 @@ public final class ReadForwarder {
         return ctx.request().headers().contains(FORWARDED_HEADER);
     }
 
-    /** Sends the request of {@code ctx} (a GET) to {@code host} and writes its response to {@code ctx}. */
+    /**
+     * Sends the request of {@code ctx} (a GET, or a POST whose body does not matter, as a lease refresh) to
+     * {@code host} and writes its response to {@code ctx}.
+     */
     public void forward(RoutingContext ctx, HostInfo host) {
         RequestOptions options = options(ctx, host);
         if (options == null) {

@@ -4,12 +4,14 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.Lease;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.StoreEntries;
 import io.dkv.streams.StoreKeys;
 import io.dkv.streams.StreamsNode;
+import io.dkv.streams.lease.LeaseRows;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -67,14 +69,31 @@ public final class StateReader {
     public record Page(List<Entry> entries, boolean more) {
     }
 
-    /** Read access to one DKV store inside the kv state store of its partition. */
+    /** Read access to one DKV store inside the kv and leases state stores of its partition. */
     public static final class View {
         private final String store;
         private final ReadOnlyKeyValueStore<Bytes, byte[]> kv;
+        private final ReadOnlyKeyValueStore<Bytes, byte[]> leases;
 
-        View(String store, ReadOnlyKeyValueStore<Bytes, byte[]> kv) {
+        View(String store, ReadOnlyKeyValueStore<Bytes, byte[]> kv, ReadOnlyKeyValueStore<Bytes, byte[]> leases) {
             this.store = store;
             this.kv = kv;
+            this.leases = leases;
+        }
+
+        /** @return the lease, or null if the store has none of that id */
+        public Lease lease(long id) {
+            return LeaseRows.get(leases, store, id);
+        }
+
+        /** The store's leases with an id above {@code afterId}, in id order. */
+        public LeaseRows.Page leases(long afterId, int limit) {
+            return LeaseRows.list(leases, store, afterId, limit);
+        }
+
+        /** The keys attached to the lease, in byte order, at most {@code limit}. */
+        public List<byte[]> leaseKeys(long id, int limit) {
+            return LeaseRows.keys(leases, store, id, limit);
         }
 
         public KeyValue get(byte[] key) {
@@ -149,10 +168,11 @@ public final class StateReader {
     private <T> Snapshot<T> readOnce(String store, int partition, Function<View, T> query) {
         ReadOnlyKeyValueStore<String, byte[]> metaStore = node.metaStore(partition);
         ReadOnlyKeyValueStore<Bytes, byte[]> kvStore = node.kvStore(partition);
+        ReadOnlyKeyValueStore<Bytes, byte[]> leasesStore = node.leasesStore(partition);
         if (StoreEntries.liveStore(metaStore.get(store)) == null) {
             throw storeNotFound(store);
         }
-        T value = query.apply(new View(store, kvStore));
+        T value = query.apply(new View(store, kvStore, leasesStore));
         StoreMeta meta = StoreEntries.liveStore(metaStore.get(store));
         if (meta == null) {
             throw storeNotFound(store);

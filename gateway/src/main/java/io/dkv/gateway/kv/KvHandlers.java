@@ -6,11 +6,9 @@ import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.Commands;
 import io.dkv.gateway.internals.Http;
-import io.dkv.gateway.internals.Owners;
+import io.dkv.gateway.internals.OwnerReads;
 import io.dkv.gateway.internals.PercentDecoder;
 import io.dkv.gateway.internals.QueryParams;
-import io.dkv.gateway.internals.ReadForwarder;
-import io.dkv.gateway.internals.StateReader;
 import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
 import io.dkv.schemas.Compare;
@@ -32,9 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The key-value routes: get, put, delete, list by prefix and transactions on one store. Writes
@@ -46,20 +42,15 @@ public final class KvHandlers {
 
     private final Vertx vertx;
     private final CommandBus bus;
-    private final StateReader reader;
-    private final Owners owners;
-    private final ReadForwarder forwarder;
+    private final OwnerReads reads;
     private final Limits limits;
     private final Duration timeout;
     private final TxnJson txnJson;
 
-    public KvHandlers(Vertx vertx, CommandBus bus, StateReader reader, Owners owners, ReadForwarder forwarder,
-            Limits limits, Duration timeout) {
+    public KvHandlers(Vertx vertx, CommandBus bus, OwnerReads reads, Limits limits, Duration timeout) {
         this.vertx = vertx;
         this.bus = bus;
-        this.reader = reader;
-        this.owners = owners;
-        this.forwarder = forwarder;
+        this.reads = reads;
         this.limits = limits;
         this.timeout = timeout;
         this.txnJson = new TxnJson(limits);
@@ -71,7 +62,7 @@ public final class KvHandlers {
         byte[] key = key(ctx);
         boolean json = Http.wantsJson(ctx, Http.query(ctx, "view"));
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
-        readOnOwner(ctx, store, minRevision, view -> view.get(key), snapshot -> {
+        reads.read(ctx, store, minRevision, view -> view.get(key), snapshot -> {
             KeyValue entry = snapshot.value();
             Http.revision(ctx.response(), snapshot.revision());
             if (entry == null) {
@@ -83,7 +74,7 @@ public final class KvHandlers {
                     .putHeader("DKV-Create-Revision", Long.toString(entry.getCreateRevision()))
                     .putHeader("DKV-Version", Long.toString(entry.getVersion()));
             if (entry.getLease() != 0) {
-                ctx.response().putHeader("DKV-Lease", Long.toString(entry.getLease()));
+                ctx.response().putHeader(Http.LEASE_HEADER, Long.toString(entry.getLease()));
             }
             if (json) {
                 Http.json(ctx, 200, Http.entry(key, entry).put("revision", snapshot.revision()));
@@ -102,10 +93,10 @@ public final class KvHandlers {
         if (prefix.length > limits.maxKeyBytes()) {
             throw new ApiException(ErrorCode.KEY_TOO_LARGE, "a prefix is a key: at most " + limits.maxKeyBytes() + " bytes; this one has " + prefix.length);
         }
-        int limit = pageSize(query.string("limit"));
+        int limit = Http.pageSize(query.string("limit"), limits);
         byte[] startAfter = cursor(query.string("cursor"), prefix);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
-        readOnOwner(ctx, store, minRevision, view -> view.list(prefix, startAfter, limit), snapshot -> {
+        reads.read(ctx, store, minRevision, view -> view.list(prefix, startAfter, limit), snapshot -> {
             JsonArray items = new JsonArray();
             snapshot.value().entries().forEach(e -> items.add(Http.entry(e.key(), e.entry())));
             JsonObject body = new JsonObject().put("revision", snapshot.revision()).put("items", items)
@@ -119,7 +110,10 @@ public final class KvHandlers {
         });
     }
 
-    /** PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set. */
+    /**
+     * PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set;
+     * DKV-Lease attaches the key to a lease of the store (a put without it detaches the key).
+     */
     public void put(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = key(ctx);
@@ -130,7 +124,9 @@ public final class KvHandlers {
                     + " bytes; this one has " + value.length);
         }
         List<Compare> compares = conditions(ctx, key);
-        Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value)).build();
+        String lease = ctx.request().getHeader(Http.LEASE_HEADER);
+        Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value))
+                .setLease(lease == null ? 0 : Http.parseLease(lease.trim(), Http.LEASE_HEADER)).build();
         send(ctx, store, compares, List.of(put), key, reply -> {
             OpResult result = reply.getResults().get(0);
             KeyValue current = result.getCurrent();
@@ -190,36 +186,7 @@ public final class KvHandlers {
     }
 
     private void reply(RoutingContext ctx, Command command, Consumer<Reply> onOk) {
-        Commands.send(vertx, bus, command, timeout).onComplete(ar -> {
-            try {
-                if (ar.failed()) {
-                    throw ar.cause() instanceof RuntimeException e ? e : new IllegalStateException(ar.cause());
-                }
-                Reply reply = ar.result();
-                Commands.check(reply);
-                onOk.accept(reply);
-            } catch (RuntimeException e) {
-                ctx.fail(e);
-            }
-        });
-    }
-
-    private <T> void readOnOwner(RoutingContext ctx, String store, long minRevision, Function<StateReader.View, T> query,
-            Consumer<StateReader.Snapshot<T>> render) {
-        OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
-        if (partition.isEmpty()) {
-            return;
-        }
-        reader.read(store, partition.getAsInt(), minRevision, query).onComplete(ar -> {
-            try {
-                if (ar.failed()) {
-                    throw ar.cause() instanceof RuntimeException re ? re : new IllegalStateException(ar.cause());
-                }
-                render.accept(ar.result());
-            } catch (RuntimeException e) {
-                ctx.fail(e);
-            }
-        });
+        Commands.respond(vertx, bus, timeout, ctx, command, onOk);
     }
 
     /** If-Match and If-None-Match as compare clauses on the key. */
@@ -272,25 +239,6 @@ public final class KvHandlers {
             throw new ApiException(ErrorCode.KEY_TOO_LARGE, "keys are limited to " + limits.maxKeyBytes() + " bytes; this one has " + key.length);
         }
         return key;
-    }
-
-    private int pageSize(String param) {
-        if (param == null) {
-            return limits.defaultPageSize();
-        }
-        int size;
-        try {
-            size = Integer.parseInt(param);
-        } catch (NumberFormatException e) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
-        }
-        if (size < 1) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "limit must be a positive integer; got '" + param + "'");
-        }
-        if (size > limits.maxPageSize()) {
-            throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "limit is at most " + limits.maxPageSize() + "; got " + size);
-        }
-        return size;
     }
 
     private static byte[] cursor(String cursor, byte[] prefix) {

@@ -27,7 +27,7 @@ import java.util.Map;
 /**
  * The JSON form of a transaction:
  * {@code {"compare":[{"key":"k","target":"value|version|modRevision|createRevision|lease","op":"==|!=|<|>","value":…}],
- * "then":[{"op":"put|delete|get","key":"k","value":"v"}],"else":[…]}}.
+ * "then":[{"op":"put|delete|get","key":"k","value":"v","lease":"7"}],"else":[…]}}; a put's optional lease attaches its key.
  * Keys and values are UTF-8 strings; {@code keyBase64} / {@code valueBase64} carry bytes.
  * Every malformed part is a 400 naming the part; sizes over {@link Limits} are 413. Thread-safe.
  */
@@ -140,6 +140,10 @@ final class TxnJson {
                     throw new ApiException(ErrorCode.VALUE_TOO_LARGE, at + ": values are limited to " + limits.maxValueBytes() + " bytes");
                 }
                 op.setValue(ByteBuffer.wrap(value));
+                Object lease = json.getValue("lease");
+                if (lease != null) {
+                    op.setLease(Http.parseLease(lease instanceof String s ? s : String.valueOf(lease), at + ".lease"));
+                }
             }
             ops.add(op.build());
         }

@@ -4,12 +4,14 @@ import io.dkv.gateway.internals.Http;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One change of one key as a watcher sees it. {@code value} is null for a DELETE (a key that
- * expired with its lease is a DELETE too); {@code prevValue} is the value before the change, null
- * when a put created the key. Events of one transaction share their revision.
+ * One change of one key as a watcher sees it. {@code value} is null for a DELETE; {@code prevValue}
+ * is the value before the change, null when a put created the key. {@code cause} says why a DELETE
+ * happened that no client asked for: {@code lease-expired} or {@code lease-revoked} (the
+ * {@code dkv.cause} header), else null. Events of one transaction, or of one lease's end, share
+ * their revision.
  */
 public record WatchEvent(Type type, byte[] key, byte[] value, long revision, long createRevision, long version, long lease,
-        byte[] prevValue) {
+        byte[] prevValue, String cause) {
 
     public enum Type { PUT, DELETE }
 
@@ -24,6 +26,9 @@ public record WatchEvent(Type type, byte[] key, byte[] value, long revision, lon
         json.put("revision", revision);
         if (lease != 0) {
             json.put("lease", Long.toString(lease));
+        }
+        if (cause != null) {
+            json.put("cause", cause);
         }
         if (withPrevValue && prevValue != null) {
             Http.bytes(json, "prevValue", prevValue);

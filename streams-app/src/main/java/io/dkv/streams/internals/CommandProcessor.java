@@ -11,8 +11,15 @@ import io.dkv.schemas.StoreMeta;
 import io.dkv.streams.DkvTopology;
 import io.dkv.streams.kv.internals.KvRestorer;
 import io.dkv.streams.kv.internals.TxnApplier;
+import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lease.LiveLeases;
+import io.dkv.streams.lease.LiveLeases.LeaseId;
+import io.dkv.streams.lease.internals.LeaseApplier;
+import io.dkv.streams.lease.internals.LeaseExpiryPunctuator;
+import io.dkv.streams.lease.internals.LeaseStore;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -66,12 +73,17 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private final KvRestorer restorer;
     private final long quietNanos;
     private final long longestWaitNanos;
+    private final LiveLeases liveLeases;
+    private final LeaseLimits leaseLimits;
     private ProcessorContext<byte[], byte[]> context;
     /** Checks every millisecond whether the open transaction is overdue; scheduled only while it is open. */
     private Cancellable overdueCheck;
     private ProcessedRequests processed;
     private StoreRegistry registry;
     private TxnApplier txns;
+    private LeaseStore leaseStore;
+    private LeaseApplier leases;
+    private LeaseExpiryPunctuator expiry;
 
     /**
      * @param dedupeWindow how long a request id is remembered at least
@@ -79,10 +91,15 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      *     for this long, or {@link #LONGEST_WAIT_IN_COMMIT_WAITS} times this after its first command
      * @param restorer rebuilds the task's {@code kv} rows from the change topics when it starts, if
      *     they do not match its meta store
+     * @param liveLeases where the task keeps its leases' deadlines, shared with the gateway that refreshes them
+     * @param leaseLimits the bounds on leases the task enforces
      */
-    public CommandProcessor(Duration dedupeWindow, Duration commitWait, KvRestorer restorer) {
+    public CommandProcessor(Duration dedupeWindow, Duration commitWait, KvRestorer restorer, LiveLeases liveLeases,
+            LeaseLimits leaseLimits) {
         this.dedupeWindow = dedupeWindow;
         this.restorer = restorer;
+        this.liveLeases = liveLeases;
+        this.leaseLimits = leaseLimits;
         this.quietNanos = commitWait.toNanos();
         this.longestWaitNanos = LONGEST_WAIT_IN_COMMIT_WAITS * quietNanos;
     }
@@ -94,8 +111,24 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         KeyValueStore<String, byte[]> meta = context.getStateStore(DkvTopology.META_STORE);
         this.processed = new ProcessedRequests(context.getStateStore(DkvTopology.REQUESTS_STORE), dedupeWindow);
         this.registry = new StoreRegistry(meta, kv);
-        this.txns = new TxnApplier(registry, kv);
+        this.leaseStore = new LeaseStore(context.getStateStore(DkvTopology.LEASES_STORE), liveLeases, context.taskId().partition());
+        this.leases = new LeaseApplier(registry, kv, leaseStore, leaseLimits);
+        this.txns = new TxnApplier(registry, kv, leaseStore, leaseLimits);
         restorer.restoreStale(registry, kv, context.appConfigs());
+        // A full TTL for every lease from now: the refreshes an earlier owner answered are unknown here.
+        leaseStore.adoptAll(context.currentSystemTimeMs());
+        this.expiry = new LeaseExpiryPunctuator(leaseStore, Duration.ofMillis(leaseLimits.expiryCheckMs()), this::expire);
+        expiry.runIfNeeded(context);
+    }
+
+    @Override
+    public void close() {
+        if (expiry != null) {
+            expiry.stop();
+        }
+        if (leaseStore != null) {
+            leaseStore.release();
+        }
     }
 
     @Override
@@ -160,18 +193,52 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private void apply(Command command, long now) {
         CommandOutcome outcome = switch (command.getType()) {
             case CREATE_STORE -> registry.create(command, now);
-            case DELETE_STORE -> registry.delete(command, now);
+            case DELETE_STORE -> deleteStore(command, now);
             case RELEASE_STORE_NAME -> registry.releaseName(command);
             case TXN -> txns.apply(command);
             case SYNC -> sync(command);
+            case LEASE_GRANT -> leases.grant(command, context.currentSystemTimeMs());
+            case LEASE_REVOKE -> leases.revoke(command);
             default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));
         };
-        processed.remember(command.getRequestId(), outcome.reply(), now);
-        CommitPacer.forCurrentThread().applied(command.getStore(), outcome.reply().getRevision());
+        record(command.getRequestId(), outcome, now);
+        if (command.getType() == CommandType.LEASE_GRANT) {
+            expiry.runIfNeeded(context);
+        }
+    }
+
+    /** Leaves the outcome's reply in the dedupe memory (and so on the replies topic) and forwards its changes. */
+    private void record(String requestId, CommandOutcome outcome, long timestamp) {
+        processed.remember(requestId, outcome.reply(), timestamp);
+        CommitPacer.forCurrentThread().applied(outcome.reply().getStore(), outcome.reply().getRevision());
         int index = 0;
         for (CommandOutcome.Change change : outcome.changes()) {
-            forwardChange(change, index++, outcome.changes().size(), now);
+            forwardChange(change, index++, outcome.changes().size(), timestamp);
         }
+    }
+
+    private CommandOutcome deleteStore(Command command, long now) {
+        CommandOutcome outcome = registry.delete(command, now);
+        leases.deleteStore(command.getStore());
+        return outcome;
+    }
+
+    /**
+     * Writes the expiry of leases whose deadline passed, each at its own revision, and commits at
+     * once: no client command is waiting to carry these writes out.
+     */
+    private void expire(List<LeaseId> due) {
+        long now = context.currentSystemTimeMs();
+        CommitPacer.forCurrentThread().arrived(System.nanoTime());
+        for (LeaseId lease : due) {
+            CommandOutcome outcome = leases.expire(lease);
+            LOG.debug("Lease {} of store {} expired", lease.id(), lease.store());
+            // An expiry that deleted no key leaves the revision where it was: nothing to tell the gateways.
+            if (outcome != null && !outcome.changes().isEmpty()) {
+                record(outcome.reply().getRequestId(), outcome, now);
+            }
+        }
+        commit();
     }
 
     /** A read barrier: its reply, read committed, proves every earlier command of the store committed. */
@@ -191,6 +258,9 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         }
         if (change.deletedValue() != null) {
             headers.add(ChangeHeaders.PREV_VALUE, change.deletedValue());
+        }
+        if (change.cause() != null) {
+            ChangeHeaders.put(headers, ChangeHeaders.CAUSE, change.cause());
         }
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_SIZE, batchSize);
         ChangeHeaders.put(headers, ChangeHeaders.BATCH_INDEX, index);

@@ -31,11 +31,12 @@ final class ChangeRecords {
             String lease = ChangeHeaders.get(record.headers(), ChangeHeaders.LEASE);
             Header deleted = record.headers().lastHeader(ChangeHeaders.PREV_VALUE);
             return new WatchEvent(WatchEvent.Type.DELETE, record.key(), null, revision(record), 0, 0,
-                    lease == null ? 0 : Long.parseLong(lease), deleted == null ? null : deleted.value());
+                    lease == null ? 0 : Long.parseLong(lease), deleted == null ? null : deleted.value(),
+                    ChangeHeaders.get(record.headers(), ChangeHeaders.CAUSE));
         }
         ChangeEvent change = DkvCodec.CHANGE_EVENT.decode(record.value());
         return new WatchEvent(WatchEvent.Type.PUT, record.key(), Http.array(change.getValue()), change.getRevision(),
                 change.getCreateRevision(), change.getVersion(), change.getLease(),
-                change.getPrevValue() == null ? null : Http.array(change.getPrevValue()));
+                change.getPrevValue() == null ? null : Http.array(change.getPrevValue()), null);
     }
 }

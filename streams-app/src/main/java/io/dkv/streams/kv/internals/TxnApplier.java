@@ -6,6 +6,7 @@ import io.dkv.schemas.CompareOp;
 import io.dkv.schemas.CompareTarget;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.Lease;
 import io.dkv.schemas.Op;
 import io.dkv.schemas.OpResult;
 import io.dkv.schemas.OpType;
@@ -16,6 +17,9 @@ import io.dkv.streams.StoreKeys;
 import io.dkv.streams.internals.CommandOutcome;
 import io.dkv.streams.internals.CommandOutcome.Change;
 import io.dkv.streams.internals.Replies;
+import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lease.internals.LeaseApplier;
+import io.dkv.streams.lease.internals.LeaseStore;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -34,17 +38,25 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Order of writes matters for readers on other threads (interactive queries): the store's
  * new revision is written to the meta store before any key, so a reader that sees a key at
- * revision r and then reads the meta revision sees at least r. Used only from the stream thread.
+ * revision r and then reads the meta revision sees at least r.
+ *
+ * <p>A put with a lease attaches its key to that lease, which must exist in the store (else the
+ * whole transaction is refused with LEASE_NOT_FOUND); a put without one, or a delete, detaches the
+ * key from the lease it had, as in etcd. Used only from the stream thread.
  */
 public final class TxnApplier {
     private static final ByteBuffer NO_VALUE = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final StoreRegistry registry;
     private final KeyValueStore<Bytes, byte[]> kv;
+    private final LeaseStore leases;
+    private final LeaseLimits leaseLimits;
 
-    public TxnApplier(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv) {
+    public TxnApplier(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv, LeaseStore leases, LeaseLimits leaseLimits) {
         this.registry = registry;
         this.kv = kv;
+        this.leases = leases;
+        this.leaseLimits = leaseLimits;
     }
 
     public CommandOutcome apply(Command command) {
@@ -81,6 +93,10 @@ public final class TxnApplier {
                 keyDelta -= 1;
             }
         }
+        CommandOutcome refused = checkLeases(command, meta, ops, before);
+        if (refused != null) {
+            return refused;
+        }
         long revision = changes ? meta.getRevision() + 1 : meta.getRevision();
         if (changes) {
             registry.put(store, StoreMeta.newBuilder(meta).setRevision(revision)
@@ -107,6 +123,7 @@ public final class TxnApplier {
                             .setLease(op.getLease())
                             .build();
                     kv.put(storeKey, DkvCodec.KEY_VALUE.encode(current));
+                    moveLease(store, key, previous == null ? 0 : previous.getLease(), op.getLease());
                     result.setCurrent(revisionsOf(current)).setPrevious(revisionsOf(previous));
                     changeRecords.add(new Change(store, key, DkvCodec.CHANGE_EVENT.encode(ChangeEvents.put(current, previous)),
                             "PUT", revision, current.getLease(), null));
@@ -114,6 +131,7 @@ public final class TxnApplier {
                 case DELETE -> {
                     if (previous != null) {
                         kv.delete(storeKey);
+                        moveLease(store, key, previous.getLease(), 0);
                         changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease(),
                                 bytes(previous.getValue())));
                     }
@@ -125,6 +143,49 @@ public final class TxnApplier {
         }
         return new CommandOutcome(Replies.of(command, Status.OK, revision)
                 .setSucceeded(succeeded).setResults(results).build(), changeRecords);
+    }
+
+    /**
+     * Checks the leases the branch's puts name: each must exist, and stay within its key limit.
+     *
+     * @return the refusal, or null when the branch may run
+     */
+    private CommandOutcome checkLeases(Command command, StoreMeta meta, List<Op> ops, List<KeyValue> before) {
+        Map<Long, Lease> attachedTo = new HashMap<>();
+        Map<Long, Long> added = new HashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op.getType() != OpType.PUT || op.getLease() == 0) {
+                continue;
+            }
+            Lease lease = attachedTo.computeIfAbsent(op.getLease(), id -> leases.get(command.getStore(), id));
+            if (lease == null) {
+                return CommandOutcome.of(LeaseApplier.notFound(command, meta.getRevision(), op.getLease()));
+            }
+            KeyValue previous = before.get(i);
+            if (previous == null || previous.getLease() != op.getLease()) {
+                long count = added.merge(op.getLease(), 1L, Long::sum);
+                if (lease.getKeyCount() + count > leaseLimits.maxKeysPerLease()) {
+                    return CommandOutcome.of(Replies.refused(command, Status.INVALID, "TOO_MANY_KEYS_ON_LEASE", meta.getRevision(),
+                            "lease " + op.getLease() + " holds " + lease.getKeyCount() + " keys and may hold "
+                                    + leaseLimits.maxKeysPerLease() + " (--max-keys-per-lease)"));
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Moves the key's attachment from lease {@code from} to lease {@code to} (0: none). */
+    private void moveLease(String store, byte[] key, long from, long to) {
+        if (from == to) {
+            return;
+        }
+        if (from != 0) {
+            leases.detach(store, from, key);
+        }
+        if (to != 0) {
+            leases.attach(store, leases.get(store, to), key);
+        }
     }
 
     /** @return why the transaction is malformed, or null if it is fine */
