@@ -20,12 +20,14 @@ final class DkvProcess implements AutoCloseable {
         this.port = port;
     }
 
-    static DkvProcess start(String prefix, Path dataDir, int port, Path log) {
+    /** Starts DKV with {@code extraArgs} after the test's options, and waits until it is ready. */
+    static DkvProcess start(String prefix, Path dataDir, int port, Path log, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.dkv.server.DkvMain",
                 "--bootstrap-servers", SharedKafka.bootstrapServers(), "--topic-prefix", prefix,
                 "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--command-partitions", "2"));
+        command.addAll(List.of(extraArgs));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

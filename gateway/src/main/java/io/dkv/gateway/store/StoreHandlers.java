@@ -157,7 +157,7 @@ public final class StoreHandlers {
         });
     }
 
-    /** GET /v1/stores/{store}: revision, key count, creation time and change topic. */
+    /** GET /v1/stores/{store}: revision, key count, creation time, change topic and the instance that owns it. */
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
         Http.query(ctx);
@@ -172,7 +172,8 @@ public final class StoreHandlers {
                 return;
             }
             Http.revision(ctx.response(), ar.result().revision());
-            Http.json(ctx, 200, info(store, ar.result().meta()));
+            // The instance that answers a describe is the store's owner (a describe is forwarded there).
+            Http.json(ctx, 200, info(store, ar.result().meta()).put("owner", owners.self().host() + ":" + owners.self().port()));
         });
     }
 
