@@ -19,12 +19,18 @@ public enum ErrorCode {
     INVALID_LEASE(400),
     /** A lease TTL outside {@code --lease-min-ttl-ms} … {@code --lease-max-ttl-ms}; the message gives the bounds. */
     TTL_OUT_OF_RANGE(400),
+    /** An election name that is not 1 to 128 letters, digits, '.', '_', ':' or '-'. */
+    INVALID_ELECTION(400),
     /** The request is not well-formed HTTP (its request line or headers cannot be parsed). */
     MALFORMED_HTTP(400),
     STORE_NOT_FOUND(404),
     KEY_NOT_FOUND(404),
     /** The store has no such lease: never granted there, revoked, or expired. Nothing changed. */
     LEASE_NOT_FOUND(404),
+    /** The election has no candidate, so no leader. */
+    ELECTION_NOT_FOUND(404),
+    /** The lease (and token, when given) is not a candidate of the election: it never campaigned, resigned, or its lease ended. */
+    NOT_CANDIDATE(404),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     /**
@@ -36,6 +42,8 @@ public enum ErrorCode {
     STORE_BEING_DELETED(409),
     /** A grant named a lease id the store already has. */
     LEASE_EXISTS(409),
+    /** The caller is not (or no longer) the election's leader; nothing changed. */
+    NOT_LEADER(409),
     PRECONDITION_FAILED(412),
     KEY_TOO_LARGE(413),
     VALUE_TOO_LARGE(413),
@@ -49,6 +57,8 @@ public enum ErrorCode {
     HEADERS_TOO_LARGE(431),
     /** The store has {@code --max-leases-per-store} leases; revoke some first. */
     TOO_MANY_LEASES(429),
+    /** The election has {@code --max-candidates-per-election} candidates already. */
+    TOO_MANY_CANDIDATES(429),
     UNAVAILABLE(503),
     TIMEOUT(504),
     /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */

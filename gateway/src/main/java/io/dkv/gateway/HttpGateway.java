@@ -3,6 +3,7 @@ package io.dkv.gateway;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
@@ -45,7 +46,8 @@ public final class HttpGateway {
     private String deployment;
     private int port;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, SseWatchHandler sseWatch,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, ElectionHandlers elections,
+            SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits) {
         this.vertx = vertx;
@@ -73,6 +75,11 @@ public final class HttpGateway {
         route(HttpMethod.GET, "/v1/stores/:store/leases/:id", leases::describe);
         route(HttpMethod.DELETE, "/v1/stores/:store/leases/:id", leases::revoke);
         route(HttpMethod.POST, "/v1/stores/:store/leases/:id/refresh", leases::refresh);
+        route(HttpMethod.POST, "/v1/stores/:store/elections/:name/campaign", elections::campaign);
+        route(HttpMethod.GET, "/v1/stores/:store/elections/:name/leader", elections::leader);
+        route(HttpMethod.GET, "/v1/stores/:store/elections/:name/observe", elections::observe);
+        route(HttpMethod.POST, "/v1/stores/:store/elections/:name/proclaim", elections::proclaim);
+        route(HttpMethod.POST, "/v1/stores/:store/elections/:name/resign", elections::resign);
         route(HttpMethod.GET, "/v1/stores/:store/watch", sseWatch);
         route(HttpMethod.GET, "/v1/stores/:store/ws", webSocketWatch);
 

@@ -1,6 +1,7 @@
 package io.dkv.server;
 
 import io.dkv.gateway.Limits;
+import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.lease.LeaseLimits;
@@ -158,6 +159,14 @@ public final class DkvConfig {
             + " (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     public long leaseExpiryCheckMs;
 
+    @Option(names = "--max-candidates-per-election", description = "Most candidates one election may have (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    public int maxCandidatesPerElection;
+
+    @Option(names = "--max-campaign-wait-ms", description = "Longest waitMs a campaign may hold its request for leadership"
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "300000")
+    public long maxCampaignWaitMs;
+
     /**
      * What is wrong with this configuration: one sentence per option out of its range, naming the
      * flag, its environment variable and what it accepts. Empty when DKV can start with it.
@@ -195,6 +204,8 @@ public final class DkvConfig {
         atLeast(problems, "--max-leases-per-store", maxLeasesPerStore, 1);
         atLeast(problems, "--max-keys-per-lease", maxKeysPerLease, 1);
         atLeast(problems, "--lease-expiry-check-ms", leaseExpiryCheckMs, 1);
+        atLeast(problems, "--max-candidates-per-election", maxCandidatesPerElection, 1);
+        atLeast(problems, "--max-campaign-wait-ms", maxCampaignWaitMs, 0);
         return problems;
     }
 
@@ -223,6 +234,10 @@ public final class DkvConfig {
 
     public LeaseLimits leaseLimits() {
         return new LeaseLimits(maxLeasesPerStore, maxKeysPerLease, leaseExpiryCheckMs);
+    }
+
+    public ElectionHandlers.ElectionLimits electionLimits() {
+        return new ElectionHandlers.ElectionLimits(maxCandidatesPerElection, maxCampaignWaitMs);
     }
 
     public LeaseHandlers.LeaseTtls leaseTtls() {

@@ -7,6 +7,7 @@ import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
+import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
@@ -163,7 +164,9 @@ public final class DkvServer implements AutoCloseable {
         parts.push(feed);
         WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(bootstrapServers, topics),
                 timeout, config.watchQueueLimit);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases,
+        ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
+                config.electionLimits(), timeout);
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, elections,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection),
                 new Readiness(vertx, node, admin), registry, config.limits());

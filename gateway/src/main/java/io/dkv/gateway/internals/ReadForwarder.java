@@ -40,17 +40,26 @@ public final class ReadForwarder {
     }
 
     /**
-     * Sends the request of {@code ctx} (a GET, or a POST whose body does not matter, as a lease refresh) to
-     * {@code host} and writes its response to {@code ctx}.
+     * Sends the request of {@code ctx}, with its body if it has one, to {@code host} and writes its
+     * response to {@code ctx}.
      */
     public void forward(RoutingContext ctx, HostInfo host) {
+        forward(ctx, host, timeoutMs);
+    }
+
+    /**
+     * {@link #forward} for a request the owner may hold for up to {@code timeoutMs} (a campaign that
+     * waits for leadership); the request's body, if it has one, goes with it.
+     */
+    public void forward(RoutingContext ctx, HostInfo host, long timeoutMs) {
         RequestOptions options = options(ctx, host);
         if (options == null) {
             return;
         }
         options.setTimeout(timeoutMs);
+        Buffer requestBody = ctx.body() == null ? null : ctx.body().buffer();
         client.request(options)
-                .compose(request -> request.send().compose(response -> response.body().map(body -> relay(ctx, response, body))))
+                .compose(request -> (requestBody == null ? request.send() : request.send(requestBody)).compose(response -> response.body().map(body -> relay(ctx, response, body))))
                 .onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
                         "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
     }
