@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -168,7 +169,8 @@ public final class DkvServer implements AutoCloseable {
                 config.electionLimits(), timeout);
         HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, elections,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
-                new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection),
+                new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
+                        Map.of("observe", elections.observeOverWebSocket())),
                 new Readiness(vertx, node, admin), registry, config.limits());
         try {
             gateway.listen(config.host, port, httpEventLoops(config)).await(30, TimeUnit.SECONDS);

@@ -71,6 +71,31 @@ class WebSocketWatchTest {
         ws.close().await(10, TimeUnit.SECONDS);
     }
 
+    @Test
+    void anElectionIsObservedOnTheSameSocket() throws Exception {
+        BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+        WebSocket ws = vertx.createWebSocketClient().connect(server.port(), "localhost", "/v1/stores/ws/ws").await(10, TimeUnit.SECONDS);
+        ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+        String lease = http.post("/v1/stores/ws/leases", "{\"ttlMs\": 60000}").json().getString("id");
+        DkvHttp.Response campaign = http.post("/v1/stores/ws/elections/ws-job/campaign",
+                new JsonObject().put("lease", lease).put("value", "me").encode());
+        assertThat(campaign.json().getBoolean("leader")).as(campaign.toString()).isTrue();
+
+        ws.writeTextMessage(new JsonObject().put("type", "observe").put("id", "job").put("election", "ws-job").encode());
+        assertThat(next(frames, "job", "created")).isNotNull();
+        JsonObject leader = next(frames, "job", "leader");
+        assertThat(leader.getString("value")).isEqualTo("me");
+        assertThat(leader.getLong("token")).isEqualTo(campaign.json().getLong("token"));
+
+        long resigned = http.post("/v1/stores/ws/elections/ws-job/resign", new JsonObject().put("lease", lease).encode()).json().getLong("revision");
+        assertThat(next(frames, "job", "no-leader").getLong("revision")).isEqualTo(resigned);
+        ws.writeTextMessage(new JsonObject().put("type", "observe").put("id", "bad").put("election", "no spaces").encode());
+        assertThat(next(frames, "bad", "error").getString("code")).isEqualTo("INVALID_ELECTION");
+        ws.writeTextMessage(new JsonObject().put("type", "cancel").put("id", "job").encode());
+        assertThat(next(frames, "job", "cancelled").getString("reason")).isEqualTo("client");
+        ws.close().await(10, TimeUnit.SECONDS);
+    }
+
     /** The first frame, in arrival order, of that watch and type; frames of other watches wait their turn. */
     private static JsonObject next(BlockingQueue<JsonObject> frames, String id, String type) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 15_000;

@@ -13,6 +13,7 @@ import io.dkv.gateway.internals.OwnerReads;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
+import io.dkv.gateway.watch.SocketSubscription;
 import io.dkv.gateway.watch.WatchRequest;
 import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.schemas.Command;
@@ -206,6 +207,59 @@ public final class ElectionHandlers {
     }
 
     /**
+     * {@code observe} on the watch WebSocket: the frame {@code {"type":"observe","id":…,"election":"<name>"}}
+     * starts it; then {@code leader} / {@code no-leader} frames as on the SSE stream, plus
+     * {@code progress} and {@code cancelled}.
+     */
+    public SocketSubscription observeOverWebSocket() {
+        return (store, partition, request, frames) -> {
+            String name = name(request.getValue("election") instanceof String s ? s : null);
+            WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(new ElectionWatch.Listener() {
+                @Override
+                public void opened() {
+                    frames.send("created", new JsonObject());
+                }
+
+                @Override
+                public void changed(Candidates candidates, long revision, boolean leaderChanged) {
+                    if (leaderChanged) {
+                        Candidate leader = candidates.leader();
+                        frames.send(leadershipType(leader), leadership(leader, revision));
+                    }
+                }
+
+                @Override
+                public void progress(long revision) {
+                    frames.send("progress", new JsonObject().put("revision", revision));
+                }
+
+                @Override
+                public void cancelled(String reason, long resumeRevision) {
+                    frames.send("cancelled", new JsonObject().put("reason", reason));
+                    frames.end();
+                }
+
+                @Override
+                public boolean writeQueueFull() {
+                    return frames.writeQueueFull();
+                }
+
+                @Override
+                public void drainHandler(Runnable onDrain) {
+                    frames.drainHandler(onDrain);
+                }
+
+                @Override
+                public void end() {
+                    frames.end();
+                }
+            }), partition);
+            started.ready().onFailure(frames::error);
+            return started.watch();
+        };
+    }
+
+    /**
      * POST …/elections/{name}/proclaim {@code {"lease","token","value"}}: the leader changes its value,
      * atomically with the check that it still leads; anyone else gets 409 NOT_LEADER and nothing changes.
      */
@@ -304,6 +358,15 @@ public final class ElectionHandlers {
                 .setOp(CompareOp.EQUAL).setNumber(token).build();
     }
 
+    /** The message type of a leadership change: {@code leader}, or {@code no-leader} when the last candidate left. */
+    private static String leadershipType(Candidate leader) {
+        return leader == null ? "no-leader" : "leader";
+    }
+
+    private static JsonObject leadership(Candidate leader, long revision) {
+        return (leader == null ? new JsonObject() : render(leader)).put("revision", revision);
+    }
+
     private static JsonObject render(Candidate candidate) {
         JsonObject json = new JsonObject();
         Http.bytes(json, "value", candidate.value());
@@ -312,7 +375,10 @@ public final class ElectionHandlers {
     }
 
     private static String name(RoutingContext ctx) {
-        String name = ctx.pathParam("name");
+        return name(ctx.pathParam("name"));
+    }
+
+    private static String name(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new ApiException(ErrorCode.INVALID_ELECTION, "election names are 1 to 128 letters, digits, '.', '_', ':' or '-'; got '" + name + "'");
         }
@@ -502,14 +568,9 @@ public final class ElectionHandlers {
 
         @Override
         public void changed(Candidates candidates, long revision, boolean leaderChanged) {
-            if (!leaderChanged) {
-                return;
-            }
-            Candidate leader = candidates.leader();
-            if (leader == null) {
-                write(revision, "no-leader", new JsonObject().put("revision", revision));
-            } else {
-                write(revision, "leader", render(leader).put("revision", revision));
+            if (leaderChanged) {
+                Candidate leader = candidates.leader();
+                write(revision, leadershipType(leader), leadership(leader, revision));
             }
         }
 

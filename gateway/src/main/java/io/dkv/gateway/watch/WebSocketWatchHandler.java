@@ -25,16 +25,24 @@ import java.util.Map;
  * and {@code {"type":"cancel","id":"w1"}}; the server answers with frames that carry the watch id:
  * {@code created}, {@code snapshot}, {@code snapshot-end}, {@code events} (one frame per transaction:
  * {@code revision} and its {@code events}), {@code progress}, {@code compacted}, {@code cancelled}
- * and {@code error} ({@code code}, {@code message}). Semantics are those of the SSE watch. Closing
- * the socket ends every watch on it.
+ * and {@code error} ({@code code}, {@code message}). Semantics are those of the SSE watch. The
+ * socket also carries the {@link SocketSubscription}s it is given, such as an election's
+ * {@code observe}, cancelled like watches. Closing the socket ends every watch on it.
  */
 public final class WebSocketWatchHandler implements Handler<RoutingContext> {
     private final WatchStarter starter;
     private final Owners owners;
     private final int maxKeyBytes;
     private final int maxWatchesPerConnection;
+    private final Map<String, SocketSubscription> subscriptions;
 
-    public WebSocketWatchHandler(WatchStarter starter, Owners owners, int maxKeyBytes, int maxWatchesPerConnection) {
+    /**
+     * @param subscriptions the other kinds of stream the socket carries, by frame type (besides
+     *     {@code watch} and {@code cancel})
+     */
+    public WebSocketWatchHandler(WatchStarter starter, Owners owners, int maxKeyBytes, int maxWatchesPerConnection,
+            Map<String, SocketSubscription> subscriptions) {
+        this.subscriptions = subscriptions;
         this.starter = starter;
         this.owners = owners;
         this.maxKeyBytes = maxKeyBytes;
@@ -84,23 +92,50 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                 if (id == null || id.isEmpty()) {
                     throw new ApiException(ErrorCode.INVALID_REQUEST, "every frame needs a string id naming the watch");
                 }
-                switch (String.valueOf(message.getValue("type"))) {
+                String type = String.valueOf(message.getValue("type"));
+                switch (type) {
                     case "watch" -> watch(id, message);
                     case "cancel" -> cancel(id);
-                    default -> throw new ApiException(ErrorCode.INVALID_REQUEST, "type is watch or cancel");
+                    default -> {
+                        SocketSubscription subscription = subscriptions.get(type);
+                        if (subscription == null) {
+                            throw new ApiException(ErrorCode.INVALID_REQUEST, "type is watch, cancel or one of " + subscriptions.keySet());
+                        }
+                        subscribe(id, message, subscription);
+                    }
                 }
             } catch (ApiException e) {
                 send(e.body().put("type", "error").put("id", id));
             }
         }
 
-        private void watch(String id, JsonObject message) {
+        private void checkRoomFor(String id) {
             if (watches.containsKey(id)) {
                 throw new ApiException(ErrorCode.INVALID_REQUEST, "watch " + id + " exists already on this connection");
             }
             if (watches.size() >= maxWatchesPerConnection) {
                 throw new ApiException(ErrorCode.REQUEST_TOO_LARGE, "at most " + maxWatchesPerConnection + " watches per connection");
             }
+        }
+
+        private int localPartition(String what, String hint) {
+            Owners.Owner owner = owners.ownerOf(store);
+            if (!(owner instanceof Owners.Local local)) {
+                String where = owner instanceof Owners.Remote remote ? remote.host().host() + ":" + remote.host().port() : "no instance yet";
+                throw new ApiException(ErrorCode.UNAVAILABLE, what + " of store " + store
+                        + " is read where the store lives (" + where + "); connect there" + hint);
+            }
+            return local.partition();
+        }
+
+        private void subscribe(String id, JsonObject message, SocketSubscription subscription) {
+            checkRoomFor(id);
+            int partition = localPartition("a " + message.getValue("type"), "");
+            watches.put(id, subscription.start(store, partition, message, new SubscriptionFrames(id)));
+        }
+
+        private void watch(String id, JsonObject message) {
+            checkRoomFor(id);
             Object from = message.getValue("fromRevision");
             WatchRequest request = WatchRequest.of(store, Http.bytesField(message, "key", "watch " + id),
                     Http.bytesField(message, "prefix", "watch " + id),
@@ -108,13 +143,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                     Boolean.TRUE.equals(message.getValue("prevValue")), maxKeyBytes);
             int partition = -1;
             if (request.snapshot()) {
-                Owners.Owner owner = owners.ownerOf(store);
-                if (!(owner instanceof Owners.Local local)) {
-                    String where = owner instanceof Owners.Remote remote ? remote.host().host() + ":" + remote.host().port() : "no instance yet";
-                    throw new ApiException(ErrorCode.UNAVAILABLE, "a snapshot of store " + store
-                            + " is read where the store lives (" + where + "); connect there, or watch without snapshot");
-                }
-                partition = local.partition();
+                partition = localPartition("a snapshot", ", or watch without snapshot");
             }
             WsSink sink = new WsSink(id, request.prevValue());
             WatchStarter.Started started = starter.start(request, sink, partition);
@@ -139,6 +168,42 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         private void send(JsonObject frame) {
             if (!ws.isClosed()) {
                 ws.writeTextMessage(frame.encode());
+            }
+        }
+
+        /** The frames of one {@link SocketSubscription}, tagged with its id. */
+        private final class SubscriptionFrames implements SocketSubscription.Frames {
+            private final String id;
+
+            SubscriptionFrames(String id) {
+                this.id = id;
+            }
+
+            @Override
+            public void send(String type, JsonObject frame) {
+                Connection.this.send(frame.put("type", type).put("id", id));
+            }
+
+            @Override
+            public void error(Throwable e) {
+                watches.remove(id);
+                ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
+                Connection.this.send(error.body().put("type", "error").put("id", id));
+            }
+
+            @Override
+            public void end() {
+                watches.remove(id);
+            }
+
+            @Override
+            public boolean writeQueueFull() {
+                return ws.writeQueueFull();
+            }
+
+            @Override
+            public void drainHandler(Runnable onDrained) {
+                onDrain.add(onDrained);
             }
         }
 

@@ -1,0 +1,36 @@
+package io.dkv.gateway.watch;
+
+import io.dkv.gateway.watch.internals.Watch;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A kind of stream the watch WebSocket carries besides plain watches (an election's leadership, for
+ * one): the client starts one with a frame {@code {"type": <kind>, "id": …, …}} and cancels it like a
+ * watch. Implementations are called on the socket's context.
+ */
+public interface SocketSubscription {
+
+    /** Where a subscription's frames go; every frame sent carries the subscription's id. */
+    interface Frames {
+        /** Sends {@code frame} with {@code type} and the subscription's id added. */
+        void send(String type, JsonObject frame);
+
+        /** Sends an {@code error} frame for {@code e}; the subscription has ended. */
+        void error(Throwable e);
+
+        /** The subscription ended on its own (after a {@code cancelled} frame). */
+        void end();
+
+        boolean writeQueueFull();
+
+        void drainHandler(Runnable onDrain);
+    }
+
+    /**
+     * Starts a subscription on {@code store}, whose task is active here on {@code partition}.
+     *
+     * @return the watch that feeds it, closed when the client cancels or the socket closes
+     * @throws io.dkv.gateway.ApiException if {@code request} is not valid for this kind
+     */
+    Watch start(String store, int partition, JsonObject request, Frames frames);
+}
