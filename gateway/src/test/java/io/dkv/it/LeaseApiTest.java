@@ -1,6 +1,7 @@
 package io.dkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.dkv.server.DkvConfig;
@@ -72,6 +73,50 @@ class LeaseApiTest {
         assertThat(http.post("/v1/stores/l/leases/" + lease + "/refresh", "").code())
                 .as("an expired lease cannot be refreshed").isEqualTo("LEASE_NOT_FOUND");
         assertThat(http.get("/v1/stores/l/leases/" + lease).code()).isEqualTo("LEASE_NOT_FOUND");
+    }
+
+    @Test
+    void presenceSeesNodesArriveAndLeaveByCrashOrCleanStop() throws Exception {
+        http.put("/v1/stores/presence", "");
+        String early = join("early", 60_000);
+        try (SseClient watch = SseClient.open(server.port(), "/v1/stores/presence/watch?prefix=nodes:&snapshot=true")) {
+            List<SseClient.Message> snapshot = watch.until("snapshot-end", WAIT);
+            assertThat(snapshot).extracting(SseClient.Message::key).containsExactly("nodes:early", null);
+
+            join("crashing", TTL_MS);
+            String stopping = join("stopping", 60_000);
+            assertThat(List.of(watch.nextChange(WAIT), watch.nextChange(WAIT))).extracting(SseClient.Message::event, SseClient.Message::key)
+                    .containsExactly(tuple("put", "nodes:crashing"), tuple("put", "nodes:stopping"));
+
+            http.delete("/v1/stores/presence/leases/" + stopping);
+            SseClient.Message stopped = watch.nextChange(WAIT);
+            assertThat(stopped.event()).isEqualTo("delete");
+            assertThat(stopped.key()).isEqualTo("nodes:stopping");
+            assertThat(stopped.data().getString("cause")).isEqualTo("lease-revoked");
+
+            // "early" keeps refreshing; "crashing" never does: its departure follows, by expiry.
+            long until = System.nanoTime() + Duration.ofMillis(3 * TTL_MS).toNanos();
+            SseClient.Message crashed = null;
+            while (crashed == null) {
+                assertThat(http.post("/v1/stores/presence/leases/" + early + "/refresh", "").status()).isEqualTo(200);
+                SseClient.Message message = watch.poll(Duration.ofMillis(TTL_MS / 4));
+                if (message != null && !message.event().equals("progress")) {
+                    crashed = message;
+                }
+                assertThat(System.nanoTime()).as("the crashed node left within three TTLs").isLessThan(until);
+            }
+            assertThat(crashed.event()).isEqualTo("delete");
+            assertThat(crashed.key()).isEqualTo("nodes:crashing");
+            assertThat(crashed.data().getString("cause")).isEqualTo("lease-expired");
+            assertThat(http.get("/v1/stores/presence/kv/nodes:early").status()).isEqualTo(200);
+        }
+    }
+
+    /** A node joins: a lease, and its presence key on it. */
+    private static String join(String node, long ttlMs) {
+        String lease = grant("presence", ttlMs);
+        assertThat(http.put("/v1/stores/presence/kv/nodes:" + node, node, "DKV-Lease", lease).status()).isEqualTo(201);
+        return lease;
     }
 
     @Test
