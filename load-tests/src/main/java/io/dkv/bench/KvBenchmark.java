@@ -1,22 +1,19 @@
 package io.dkv.bench;
 
+import io.dkv.bench.BenchSystems.Endpoint;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
@@ -121,10 +118,10 @@ public final class KvBenchmark implements Callable<Integer> {
             System.out.println();
             System.out.printf("DKV idle CPU (%d s without clients, after the loads): %s %% of a core per round, median %.1f %%%n",
                     idleSeconds, idleCpu.stream().map(c -> String.format("%.1f", c)).toList(),
-                    median(idleCpu.stream().mapToDouble(Double::doubleValue).toArray()));
+                    BenchSystems.median(idleCpu.stream().mapToDouble(Double::doubleValue).toArray()));
             if (withEtcd) {
                 for (int n : clients) {
-                    System.out.printf("clients=%d, median of %d rounds: %s%n", n, measured.size(), describe(comparisons(), c -> median(
+                    System.out.printf("clients=%d, median of %d rounds: %s%n", n, measured.size(), describe(comparisons(), c -> BenchSystems.median(
                             measured.stream().mapToDouble(results -> ratio(results, c.dkv(), c.etcd(), n)).toArray())));
                 }
             }
@@ -137,13 +134,11 @@ public final class KvBenchmark implements Callable<Integer> {
     /** Starts DKV alone, measures it, measures its idle CPU, stops it. @return idle CPU, % of a core */
     private double measureDkv(Vertx vertx, Path dir, byte[] value, List<ClosedLoopLoad.Result> results) throws Exception {
         Endpoint endpoint = new Endpoint("localhost", dkvPort);
-        Process dkv = launch(List.of(dkvCommand, "--data-dir", dir.resolve("data").toString(), "--port", Integer.toString(dkvPort),
-                "--kafka-port", Integer.toString(kafkaPort)), dir, "DKV");
+        Process dkv = BenchSystems.startDkv(vertx, dkvCommand, dir, endpoint, kafkaPort);
         try {
-            awaitHttp(vertx, endpoint, HttpMethod.GET, "/ready", null, dkv);
             HttpClient setup = vertx.createHttpClient();
             for (int i = 0; i < stores; i++) {
-                setup.request(HttpMethod.PUT, endpoint.port, endpoint.host, "/v1/stores/" + storeOf(i)).compose(r -> r.send()).await();
+                setup.request(HttpMethod.PUT, endpoint.port(), endpoint.host(), "/v1/stores/" + storeOf(i)).compose(r -> r.send()).await();
             }
             setup.close().await();
             preload(vertx, i -> dkvPut(endpoint, i, value));
@@ -158,20 +153,15 @@ public final class KvBenchmark implements Callable<Integer> {
             }
             return idleCpu(dkv);
         } finally {
-            stop(dkv);
+            BenchSystems.stop(dkv);
         }
     }
 
     /** Starts etcd alone on loopback, measures it, stops it. */
     private void measureEtcd(Vertx vertx, Path dir, byte[] value, List<ClosedLoopLoad.Result> results) throws Exception {
         Endpoint endpoint = new Endpoint("127.0.0.1", etcdPort);
-        String client = "http://127.0.0.1:" + etcdPort;
-        Process etcd = launch(List.of(etcdCommand, "--data-dir", dir.resolve("data").toString(), "--listen-client-urls", client,
-                "--advertise-client-urls", client, "--listen-peer-urls", "http://127.0.0.1:" + (etcdPort + 1),
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + (etcdPort + 1),
-                "--initial-cluster", "default=http://127.0.0.1:" + (etcdPort + 1)), dir, "etcd");
+        Process etcd = BenchSystems.startEtcd(vertx, etcdCommand, dir, endpoint);
         try {
-            awaitHttp(vertx, endpoint, HttpMethod.GET, "/health", null, etcd);
             preload(vertx, i -> etcdPut(endpoint, i, value));
             settle(vertx, "etcd", i -> etcdPut(endpoint, i, value), i -> etcdGet(endpoint, i, false));
             for (int n : clients) {
@@ -184,39 +174,7 @@ public final class KvBenchmark implements Callable<Integer> {
                 }
             }
         } finally {
-            stop(etcd);
-        }
-    }
-
-    private static Process launch(List<String> command, Path dir, String name) throws IOException {
-        Files.createDirectories(dir);
-        System.out.printf("starting %s alone (data and log in %s)...%n", name, dir);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
-    }
-
-    private static void awaitHttp(Vertx vertx, Endpoint endpoint, HttpMethod method, String path, Buffer body, Process process)
-            throws InterruptedException {
-        HttpClient client = vertx.createHttpClient();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("exited with " + process.exitValue() + " before " + path + " answered 200");
-                }
-                try {
-                    int status = client.request(endpoint.options(method, path)).compose(r -> body == null ? r.send() : r.send(body))
-                            .map(r -> r.statusCode()).await(2, TimeUnit.SECONDS);
-                    if (status == 200) {
-                        return;
-                    }
-                } catch (Exception e) {
-                    // not listening yet
-                }
-                Thread.sleep(200);
-            }
-            throw new IllegalStateException(path + " did not answer 200 within 180 s");
-        } finally {
-            client.close().await();
+            BenchSystems.stop(etcd);
         }
     }
 
@@ -231,20 +189,13 @@ public final class KvBenchmark implements Callable<Integer> {
 
     /** The process's CPU time over {@code --idle-s} without clients, in % of one core. */
     private double idleCpu(Process process) throws InterruptedException {
-        Duration before = process.toHandle().info().totalCpuDuration().orElseThrow();
+        Duration before = BenchSystems.cpu(process);
         long started = System.nanoTime();
         Thread.sleep(idleSeconds * 1000L);
-        Duration used = process.toHandle().info().totalCpuDuration().orElseThrow().minus(before);
+        Duration used = BenchSystems.cpu(process).minus(before);
         double percent = 100.0 * used.toNanos() / (System.nanoTime() - started);
         System.out.printf("  DKV idle CPU over %d s: %.1f %% of a core%n", idleSeconds, percent);
         return percent;
-    }
-
-    private static void stop(Process process) throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
     }
 
     /** Writes every key once, so gets always find their key. Not measured. */
@@ -289,13 +240,6 @@ public final class KvBenchmark implements Callable<Integer> {
                 .collect(Collectors.joining(", "));
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
     /** DKV's throughput over etcd's, in one round, at {@code clients}. */
     private static double ratio(List<ClosedLoopLoad.Result> round, String a, String b, int clients) {
         return throughput(round, a, clients) / throughput(round, b, clients);
@@ -338,17 +282,6 @@ public final class KvBenchmark implements Callable<Integer> {
 
     private static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
-    }
-
-    private record Endpoint(String host, int port) {
-        static Endpoint parse(String hostPort) {
-            int colon = hostPort.lastIndexOf(':');
-            return new Endpoint(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-        }
-
-        RequestOptions options(HttpMethod method, String uri) {
-            return new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(uri).setTimeout(30_000);
-        }
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,5 @@
 package io.dkv.gateway.watch.internals;
 
-import java.util.concurrent.TimeUnit;
 import io.dkv.gateway.watch.WatchEvent;
 import io.dkv.kafka.DkvTopics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,10 +16,19 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -37,12 +45,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All consumer work and index changes happen on the feed's own thread; other threads talk to it
  * through a command queue. Thread-safe.
+ *
+ * <p>End offsets come from an admin client of the feed's own, not from the consumer: the broker
+ * answers one connection's requests in order, so a consumer's ListOffsets would queue behind its
+ * fetch waiting out {@code fetch.max.wait.ms} on idle topics, and every snapshot watch would start
+ * that much later.
  */
 public final class ChangeFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
     private final DkvTopics topics;
+    private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a fetch waits on the broker for data: bounds how late a newly watched store's first change comes. */
+    private static final int FETCH_MAX_WAIT_MS = 100;
+
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Admin offsets;
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final Map<String, StoreWatches> stores = new HashMap<>();
     private final Map<String, PendingBatch> pendingBatches = new HashMap<>();
@@ -62,7 +80,12 @@ public final class ChangeFeed implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT_MS));
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Properties a = new Properties();
+        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        a.put(AdminClientConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed-offsets");
+        this.offsets = Admin.create(a);
         new KafkaClientMetrics(consumer).bindTo(registry);
         registry.gauge("dkv.watch.active", watchCount);
         this.thread = new Thread(this::run, "dkv-watch-feed");
@@ -110,13 +133,27 @@ public final class ChangeFeed implements AutoCloseable {
         commands.add(() -> {
             TopicPartition partition = new TopicPartition(topics.changes(store), 0);
             try {
-                long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
-                catchUps.add(new CatchUp(store, partition, end, done));
+                catchUps.add(new CatchUp(store, partition, committedEnd(partition), done));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }
         });
         return done;
+    }
+
+    /** The partition's last stable offset: what a read_committed reader can read up to. */
+    private long committedEnd(TopicPartition partition) {
+        try {
+            return offsets.listOffsets(Map.of(partition, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .partitionResult(partition).get(OFFSETS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).offset();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("no end offset for " + partition + " within " + OFFSETS_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException(e);
+        }
     }
 
     private record CatchUp(String store, TopicPartition partition, long endOffset, CompletableFuture<Void> done) {
@@ -151,17 +188,11 @@ public final class ChangeFeed implements AutoCloseable {
         StoreWatches index = stores.get(store);
         TopicPartition partition = new TopicPartition(topics.changes(store), 0);
         if (index == null) {
-            List<TopicPartition> before = new ArrayList<>(consumer.assignment());
-            List<TopicPartition> assignment = new ArrayList<>(before);
+            long end = committedEnd(partition);
+            List<TopicPartition> assignment = new ArrayList<>(consumer.assignment());
             assignment.add(partition);
             consumer.assign(assignment);
-            consumer.seekToEnd(List.of(partition));
-            try {
-                consumer.position(partition, Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                consumer.assign(before);
-                throw e;
-            }
+            consumer.seek(partition, end);
             index = new StoreWatches();
             stores.put(store, index);
         }
@@ -247,6 +278,7 @@ public final class ChangeFeed implements AutoCloseable {
             LOG.error("The watch feed stopped; watches receive no more events until restart", e);
         } finally {
             consumer.close();
+            offsets.close(Duration.ofSeconds(5));
         }
     }
 
