@@ -140,7 +140,7 @@ public final class ElectionHandlers {
 
     /** A campaign that does not wait: where the candidate stands at (or after) its own revision. */
     private void answerNow(RoutingContext ctx, String store, String name, int partition, byte[] key, long token, long revision) {
-        reader.read(store, partition, revision, view -> view.list(prefix(name), null, electionLimits.maxCandidates() + 1))
+        reader.read(store, partition, revision, view -> everyCandidate(view, name))
                 .onSuccess(snapshot -> {
                     Candidates candidates = Candidates.of(snapshot.value().entries());
                     Candidate me = candidates.candidate(key);
@@ -169,7 +169,7 @@ public final class ElectionHandlers {
         String name = name(ctx);
         Http.query(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
-        reads.read(ctx, store, minRevision, view -> view.list(prefix(name), null, electionLimits.maxCandidates() + 1), snapshot -> {
+        reads.read(ctx, store, minRevision, view -> everyCandidate(view, name), snapshot -> {
             Candidates candidates = Candidates.of(snapshot.value().entries());
             Candidate leader = candidates.leader();
             if (leader == null) {
@@ -275,7 +275,7 @@ public final class ElectionHandlers {
         if (partition.isEmpty()) {
             return;
         }
-        reader.read(store, partition.getAsInt(), 0, view -> view.list(prefix(name), null, electionLimits.maxCandidates() + 1))
+        reader.read(store, partition.getAsInt(), 0, view -> everyCandidate(view, name))
                 .compose(snapshot -> {
                     Candidate leader = Candidates.of(snapshot.value().entries()).leader();
                     if (leader == null) {
@@ -335,6 +335,14 @@ public final class ElectionHandlers {
     /** The key a lease's candidacy in an election has: {@code _elections/<name>/<lease id>}. */
     public static byte[] candidateKey(String name, long lease) {
         return (KEY_PREFIX + name + "/" + lease).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Every candidate's key, whatever the limit: the leader is the lowest creation revision of all of
+     * them, and keys written by hand or by racing campaigns can exceed {@code --max-candidates-per-election}.
+     */
+    private static StateReader.Page everyCandidate(StateReader.View view, String name) {
+        return view.list(prefix(name), null, Integer.MAX_VALUE);
     }
 
     private static byte[] prefix(String name) {
