@@ -71,6 +71,7 @@ public final class HttpGateway {
         route(HttpMethod.DELETE, "/v1/stores/:store/kv/*", kv::delete);
         route(HttpMethod.POST, "/v1/stores/:store/txn", kv::txn);
         route(HttpMethod.POST, "/v1/stores/:store/leases", leases::grant);
+        route(HttpMethod.POST, "/v1/stores/:store/leases/refresh", leases::refreshMany);
         route(HttpMethod.GET, "/v1/stores/:store/leases", leases::list);
         route(HttpMethod.GET, "/v1/stores/:store/leases/:id", leases::describe);
         route(HttpMethod.DELETE, "/v1/stores/:store/leases/:id", leases::revoke);

@@ -26,7 +26,7 @@ class OpenApiDocumentTest {
 
         List<String> paths = new ArrayList<>();
         document.get("paths").fieldNames().forEachRemaining(paths::add);
-        assertThat(paths).contains("/v1/stores/{store}/leases", "/v1/stores/{store}/leases/{id}", "/v1/stores/{store}/leases/{id}/refresh",
+        assertThat(paths).contains("/v1/stores/{store}/leases", "/v1/stores/{store}/leases/{id}", "/v1/stores/{store}/leases/{id}/refresh", "/v1/stores/{store}/leases/refresh",
                 "/v1/stores/{store}/elections/{name}/campaign", "/v1/stores/{store}/elections/{name}/leader",
                 "/v1/stores/{store}/elections/{name}/observe", "/v1/stores/{store}/elections/{name}/proclaim",
                 "/v1/stores/{store}/elections/{name}/resign");

@@ -135,6 +135,33 @@ class LeaseApiTest {
     }
 
     @Test
+    void oneRequestRefreshesManyLeases() throws Exception {
+        String first = grant("l", TTL_MS);
+        String second = grant("l", TTL_MS);
+        http.put("/v1/stores/l/kv/many:1", "1", "DKV-Lease", first);
+        http.put("/v1/stores/l/kv/many:2", "2", "DKV-Lease", second);
+        String body = new JsonObject().put("ids", new JsonArray().add(first).add(second).add("77")).encode();
+        long until = System.nanoTime() + Duration.ofMillis(4 * TTL_MS).toNanos();
+        while (System.nanoTime() < until) {
+            DkvHttp.Response refreshed = http.post("/v1/stores/l/leases/refresh", body);
+            assertThat(refreshed.status()).as(refreshed.toString()).isEqualTo(200);
+            assertThat(refreshed.json().getJsonArray("refreshed")).extracting(r -> ((JsonObject) r).getString("id")).containsExactly(first, second);
+            assertThat(refreshed.json().getJsonArray("notFound")).containsExactly("77");
+            Thread.sleep(TTL_MS / 4);
+        }
+        assertThat(http.get("/v1/stores/l/kv/many:1").status()).isEqualTo(200);
+        assertThat(http.get("/v1/stores/l/kv/many:2").status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> http.get("/v1/stores/l/kv/many:1").status() == 404 && http.get("/v1/stores/l/kv/many:2").status() == 404);
+
+        assertThat(http.post("/v1/stores/l/leases/refresh", "{\"ids\": []}").code()).isEqualTo("INVALID_REQUEST");
+        assertThat(http.post("/v1/stores/l/leases/refresh", "{\"ids\": \"1\"}").code()).isEqualTo("INVALID_REQUEST");
+        assertThat(http.post("/v1/stores/l/leases/refresh", "{\"ids\": [\"x\"]}").code()).isEqualTo("INVALID_LEASE");
+        assertThat(http.post("/v1/stores/l/leases/refresh", "{\"ids\": [1], \"all\": true}").code()).isEqualTo("INVALID_REQUEST");
+        assertThat(http.post("/v1/stores/l/leases/refresh", "[1]").code()).isEqualTo("INVALID_JSON");
+        assertThat(http.post("/v1/stores/missing/leases/refresh", "{\"ids\": [1]}").code()).isEqualTo("STORE_NOT_FOUND");
+    }
+
+    @Test
     void revokeDeletesTheKeysAtOnce() throws Exception {
         String lease = grant("l", 60_000);
         http.put("/v1/stores/l/kv/revoked:a", "1", "DKV-Lease", lease);

@@ -1,12 +1,14 @@
 package io.dkv.bench;
 
 import io.dkv.bench.BenchSystems.Endpoint;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,6 +70,10 @@ public final class LeaseBenchmark implements Callable<Integer> {
     @Option(names = "--refresh-connections", defaultValue = "32")
     int refreshConnections;
 
+    @Option(names = "--refresh-batch", defaultValue = "1",
+            description = "leases per refresh request: 1 is POST …/leases/{id}/refresh per lease, more is POST …/leases/refresh with that many ids")
+    int refreshBatch;
+
     @Option(names = "--warmup-s", defaultValue = "5")
     int warmupSeconds;
 
@@ -119,7 +125,7 @@ public final class LeaseBenchmark implements Callable<Integer> {
                 System.out.printf("settling for %d s (puts, then grants and refreshes; not measured)...%n", settleSeconds);
                 ClosedLoopLoad.run(vertx, "settle", clients, 0, settleSeconds * 500L, i -> put(dkv, i));
                 grant(vertx, dkv, 0);
-                Refresher settle = Refresher.start(vertx, dkv, ids(0), ttlMs / 3, refreshConnections);
+                Refresher settle = Refresher.start(vertx, dkv, ids(0), ttlMs / 3, refreshConnections, refreshBatch);
                 settle.reset();
                 ClosedLoopLoad.run(vertx, "settle", clients, 0, settleSeconds * 500L, i -> put(dkv, i));
                 Refresher.Snapshot settled = settle.snapshot();
@@ -136,8 +142,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
                 }
             }
             System.out.println();
-            System.out.printf("%d leases at TTL %d ms, each refreshed every %d ms; %d put clients (256-byte values)%n%n",
-                    leases, ttlMs, ttlMs / 3, clients);
+            System.out.printf("%d leases at TTL %d ms, each refreshed every %d ms, %d per request; %d put clients (256-byte values)%n%n",
+                    leases, ttlMs, ttlMs / 3, refreshBatch, clients);
             System.out.println("| round | phase | puts/s | put p50 ms | put p99 ms | refreshes/s | refresh p50 ms | refresh p99 ms | refresh p99.9 ms | refresh errors | leases lost | DKV CPU % of a core | records/s to Kafka |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             phases.forEach(p -> System.out.println(p.row()));
@@ -160,7 +166,7 @@ public final class LeaseBenchmark implements Callable<Integer> {
         Refresher refresher = null;
         if (withLeases) {
             grant(vertx, dkv, round);
-            refresher = Refresher.start(vertx, dkv, ids(round), ttlMs / 3, refreshConnections);
+            refresher = Refresher.start(vertx, dkv, ids(round), ttlMs / 3, refreshConnections, refreshBatch);
         }
         System.out.printf("round %d, %s: %d s warm-up, %d s measured...%n", round, phase, warmupSeconds, durationSeconds);
         ClosedLoopLoad.Result puts = null;
@@ -354,6 +360,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private final Endpoint dkv;
         private final List<Long> ids;
         private final long perTick;
+        private final int batch;
+        private final List<Long> due = new ArrayList<>();
         private final AtomicLong next = new AtomicLong();
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong errors = new AtomicLong();
@@ -363,7 +371,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private volatile boolean measuring;
         private volatile boolean stopped;
 
-        private Refresher(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections) {
+        private Refresher(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch) {
+            this.batch = batch;
             this.vertx = vertx;
             this.dkv = dkv;
             this.ids = ids;
@@ -372,39 +381,52 @@ public final class LeaseBenchmark implements Callable<Integer> {
                     new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
         }
 
-        static Refresher start(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections) {
-            Refresher refresher = new Refresher(vertx, dkv, ids, periodMs, connections);
+        static Refresher start(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch) {
+            Refresher refresher = new Refresher(vertx, dkv, ids, periodMs, connections, batch);
             refresher.timer = vertx.setPeriodic(TICK_MS, t -> refresher.tick());
             return refresher;
         }
 
         private void tick() {
             for (int i = 0; i < perTick; i++) {
-                long id = ids.get((int) (next.getAndIncrement() % ids.size()));
-                long sent = System.nanoTime();
-                http.request(dkv.options(HttpMethod.POST, "/v1/stores/presence/leases/" + id + "/refresh"))
-                        .compose(r -> r.send()).compose(r -> r.body().map(b -> r.statusCode()))
-                        .onComplete(ar -> {
-                            boolean ok = ar.succeeded() && ar.result() == 200;
-                            if (stopped) {
-                                return;
-                            }
-                            if (!measuring) {
-                                if (!ok) {
-                                    lateErrors.incrementAndGet();
-                                }
-                                return;
-                            }
-                            if (ok) {
-                                count.incrementAndGet();
-                                synchronized (this) {
-                                    histogram.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
-                                }
-                            } else {
-                                errors.incrementAndGet();
-                            }
-                        });
+                due.add(ids.get((int) (next.getAndIncrement() % ids.size())));
+                if (due.size() >= batch) {
+                    send(List.copyOf(due));
+                    due.clear();
+                }
             }
+        }
+
+        /** One request refreshing {@code leases}; it counts as that many refreshes, each with the request's latency. */
+        private void send(List<Long> leases) {
+            long sent = System.nanoTime();
+            boolean single = leases.size() == 1;
+            Future<Boolean> answered = single
+                    ? http.request(dkv.options(HttpMethod.POST, "/v1/stores/presence/leases/" + leases.get(0) + "/refresh"))
+                            .compose(r -> r.send()).compose(r -> r.body().map(b -> r.statusCode() == 200))
+                    : http.request(dkv.options(HttpMethod.POST, "/v1/stores/presence/leases/refresh"))
+                            .compose(r -> r.send(new JsonObject().put("ids", new JsonArray(leases.stream().map(String::valueOf).toList())).toBuffer()))
+                            .compose(r -> r.body().map(b -> r.statusCode() == 200 && new JsonObject(b).getJsonArray("notFound").isEmpty()));
+            answered.onComplete(ar -> {
+                boolean ok = ar.succeeded() && ar.result();
+                if (stopped) {
+                    return;
+                }
+                if (!measuring) {
+                    if (!ok) {
+                        lateErrors.addAndGet(leases.size());
+                    }
+                    return;
+                }
+                if (ok) {
+                    count.addAndGet(leases.size());
+                    synchronized (this) {
+                        histogram.recordValueWithCount(Math.max(1, (System.nanoTime() - sent) / 1000), leases.size());
+                    }
+                } else {
+                    errors.addAndGet(leases.size());
+                }
+            });
         }
 
         /** Starts the measured window. */

@@ -28,7 +28,6 @@ import io.dkv.schemas.Txn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
@@ -106,7 +105,7 @@ public final class ElectionHandlers {
         String store = Http.store(ctx);
         String name = name(ctx);
         Http.query(ctx);
-        JsonObject body = body(ctx, CAMPAIGN_FIELDS, "a campaign has lease, value (or valueBase64) and an optional waitMs");
+        JsonObject body = Http.jsonBody(ctx, CAMPAIGN_FIELDS, "a campaign has lease, value (or valueBase64) and an optional waitMs");
         long lease = lease(body);
         byte[] value = value(body);
         long waitMs = waitMs(body);
@@ -267,7 +266,7 @@ public final class ElectionHandlers {
         String store = Http.store(ctx);
         String name = name(ctx);
         Http.query(ctx);
-        JsonObject body = body(ctx, PROCLAIM_FIELDS, "a proclaim has lease, an optional token, and value (or valueBase64)");
+        JsonObject body = Http.jsonBody(ctx, PROCLAIM_FIELDS, "a proclaim has lease, an optional token, and value (or valueBase64)");
         long lease = lease(body);
         Long token = token(body);
         byte[] value = value(body);
@@ -311,7 +310,7 @@ public final class ElectionHandlers {
         String store = Http.store(ctx);
         String name = name(ctx);
         Http.query(ctx);
-        JsonObject body = body(ctx, RESIGN_FIELDS, "a resign has lease and an optional token");
+        JsonObject body = Http.jsonBody(ctx, RESIGN_FIELDS, "a resign has lease and an optional token");
         long lease = lease(body);
         Long token = token(body);
         byte[] key = candidateKey(name, lease);
@@ -391,24 +390,6 @@ public final class ElectionHandlers {
             throw new ApiException(ErrorCode.INVALID_ELECTION, "election names are 1 to 128 letters, digits, '.', '_', ':' or '-'; got '" + name + "'");
         }
         return name;
-    }
-
-    private static JsonObject body(RoutingContext ctx, Set<String> fields, String shape) {
-        JsonObject json;
-        try {
-            json = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : new JsonObject(ctx.body().buffer());
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(ErrorCode.INVALID_JSON, "the body is not a JSON object: " + e.getMessage());
-        }
-        if (json == null) {
-            throw new ApiException(ErrorCode.INVALID_JSON, "the body must be a JSON object: " + shape);
-        }
-        for (String field : json.fieldNames()) {
-            if (!fields.contains(field)) {
-                throw new ApiException(ErrorCode.INVALID_REQUEST, "unknown field '" + field + "'; " + shape);
-            }
-        }
-        return json;
     }
 
     private static long lease(JsonObject body) {

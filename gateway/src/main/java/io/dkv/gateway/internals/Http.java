@@ -6,6 +6,7 @@ import io.dkv.gateway.Limits;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.schemas.KeyValue;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
@@ -191,6 +192,31 @@ public final class Http {
         byte[] out = new byte[copy.remaining()];
         copy.get(out);
         return out;
+    }
+
+    /**
+     * The request's body as a JSON object with only the fields an endpoint takes.
+     *
+     * @param shape what the body looks like, for the error messages
+     * @throws ApiException INVALID_JSON when the body is absent, malformed or not an object;
+     *     INVALID_REQUEST when it has a field outside {@code fields}
+     */
+    public static JsonObject jsonBody(RoutingContext ctx, Set<String> fields, String shape) {
+        JsonObject json;
+        try {
+            json = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : new JsonObject(ctx.body().buffer());
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(ErrorCode.INVALID_JSON, "the body is not a JSON object: " + e.getMessage());
+        }
+        if (json == null) {
+            throw new ApiException(ErrorCode.INVALID_JSON, "the body must be a JSON object: " + shape);
+        }
+        for (String field : json.fieldNames()) {
+            if (!fields.contains(field)) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "unknown field '" + field + "'; " + shape);
+            }
+        }
+        return json;
     }
 
     /**

@@ -18,11 +18,11 @@ import io.dkv.streams.lease.LeaseRows;
 import io.dkv.streams.lease.LiveLeases;
 import io.dkv.streams.lease.LiveLeases.LeaseId;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -71,7 +71,7 @@ public final class LeaseHandlers {
     public void grant(RoutingContext ctx) {
         String store = Http.store(ctx);
         Http.query(ctx);
-        JsonObject body = body(ctx);
+        JsonObject body = Http.jsonBody(ctx, GRANT_FIELDS, "a grant is {\"ttlMs\": 10000} with an optional \"id\"");
         Object ttlValue = body.getValue("ttlMs");
         if (!(ttlValue instanceof Number ttlNumber) || ttlNumber.doubleValue() != ttlNumber.longValue()) {
             throw new ApiException(ErrorCode.INVALID_REQUEST, "ttlMs must be an integer number of milliseconds");
@@ -125,6 +125,68 @@ public final class LeaseHandlers {
                 }
             }
         }
+    }
+
+    /**
+     * POST /v1/stores/{store}/leases/refresh {@code {"ids": ["…", …]}} → {@code {"refreshed": [{"id","ttlMs"}…],
+     * "notFound": ["…"]}}: refreshes many leases of the store in one request, each on its own (one not
+     * found does not stop the others), so a client holding many leases pays one round trip per period,
+     * as etcd's keep-alive stream does. At most {@code --max-page-size} ids.
+     */
+    public void refreshMany(RoutingContext ctx) {
+        String store = Http.store(ctx);
+        Http.query(ctx);
+        List<Long> ids = ids(ctx);
+        OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
+        if (partition.isPresent()) {
+            refreshManyHere(ctx, store, partition.getAsInt(), ids, new JsonArray(), new JsonArray(), System.nanoTime() + timeout.toNanos());
+        }
+    }
+
+    private void refreshManyHere(RoutingContext ctx, String store, int partition, List<Long> ids, JsonArray refreshed, JsonArray notFound,
+            long deadlineNanos) {
+        long now = System.currentTimeMillis();
+        List<Long> notHere = new ArrayList<>();
+        for (long id : ids) {
+            LeaseId lease = new LeaseId(store, id);
+            switch (live.refresh(partition, lease, now)) {
+                case REFRESHED -> refreshed.add(new JsonObject().put("id", Long.toString(id))
+                        .put("ttlMs", live.remainingMs(partition, lease, now).orElse(0)));
+                case NOT_FOUND -> notFound.add(Long.toString(id));
+                case NOT_HERE -> notHere.add(id);
+            }
+        }
+        if (!notHere.isEmpty()) {
+            if (System.nanoTime() >= deadlineNanos) {
+                ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "store " + store
+                        + " is moving between DKV instances or starting; retry shortly (its leases keep a full TTL across the move)"));
+            } else {
+                vertx.setTimer(NOT_HERE_RETRY_MS, t -> refreshManyHere(ctx, store, partition, notHere, refreshed, notFound, deadlineNanos));
+            }
+            return;
+        }
+        JsonObject body = new JsonObject().put("refreshed", refreshed).put("notFound", notFound);
+        if (!refreshed.isEmpty()) {
+            Http.json(ctx, 200, body);
+            return;
+        }
+        // Through the state, so a store that does not exist says so.
+        reads.read(ctx, store, 0, view -> Boolean.TRUE, snapshot -> Http.json(ctx, 200, body));
+    }
+
+    private List<Long> ids(RoutingContext ctx) {
+        JsonObject json = Http.jsonBody(ctx, Set.of("ids"), "a refresh of many leases is {\"ids\": [\"<lease id>\", …]}");
+        if (!(json.getValue("ids") instanceof JsonArray array)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "ids must be an array of lease ids");
+        }
+        if (array.isEmpty() || array.size() > limits.maxPageSize()) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "give 1 to " + limits.maxPageSize() + " lease ids (--max-page-size); got " + array.size());
+        }
+        List<Long> ids = new ArrayList<>(array.size());
+        for (Object id : array) {
+            ids.add(Http.parseLease(id instanceof String s ? s : String.valueOf(id), "ids"));
+        }
+        return ids;
     }
 
     /**
@@ -221,24 +283,6 @@ public final class LeaseHandlers {
         } catch (ApiException e) {
             throw new ApiException(ErrorCode.INVALID_CURSOR, "cursor is not one DKV returned; start the listing again without it");
         }
-    }
-
-    private static JsonObject body(RoutingContext ctx) {
-        JsonObject json;
-        try {
-            json = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : new JsonObject(ctx.body().buffer());
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(ErrorCode.INVALID_JSON, "the body is not a JSON object: " + e.getMessage());
-        }
-        if (json == null) {
-            throw new ApiException(ErrorCode.INVALID_JSON, "the body must be a JSON object such as {\"ttlMs\": 10000}");
-        }
-        for (String field : json.fieldNames()) {
-            if (!GRANT_FIELDS.contains(field)) {
-                throw new ApiException(ErrorCode.INVALID_REQUEST, "unknown field '" + field + "'; a grant has ttlMs and an optional id");
-            }
-        }
-        return json;
     }
 
     private static ApiException leaseNotFound(String store, long id) {
