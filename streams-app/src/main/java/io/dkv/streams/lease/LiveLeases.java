@@ -109,18 +109,20 @@ public final class LiveLeases {
      */
     public List<LeaseId> expired(int partition, long nowMs) {
         List<LeaseId> expired = new ArrayList<>();
-        owned(partition).forEach((store, leases) -> {
-            for (Long id : leases.keySet()) {
-                boolean[] taken = {false};
-                leases.computeIfPresent(id, (key, deadline) -> {
-                    taken[0] = deadline.deadlineMs() <= nowMs;
-                    return taken[0] ? null : deadline;
-                });
-                if (taken[0]) {
-                    expired.add(new LeaseId(store, id));
-                }
+        owned(partition).forEach((store, leases) -> leases.forEach((id, seen) -> {
+            // A plain read first: the check runs often over every lease, and few are due.
+            if (seen.deadlineMs() > nowMs) {
+                return;
             }
-        });
+            boolean[] taken = {false};
+            leases.computeIfPresent(id, (key, deadline) -> {
+                taken[0] = deadline.deadlineMs() <= nowMs;
+                return taken[0] ? null : deadline;
+            });
+            if (taken[0]) {
+                expired.add(new LeaseId(store, id));
+            }
+        }));
         return expired;
     }
 
