@@ -124,8 +124,7 @@ public final class LeaseBenchmark implements Callable<Integer> {
             if (settleSeconds > 0) {
                 System.out.printf("settling for %d s (puts, then grants and refreshes; not measured)...%n", settleSeconds);
                 ClosedLoopLoad.run(vertx, "settle", clients, 0, settleSeconds * 500L, i -> put(dkv, i));
-                grant(vertx, dkv, 0);
-                Refresher settle = Refresher.start(vertx, dkv, ids(0), ttlMs / 3, refreshConnections, refreshBatch);
+                Refresher settle = grant(vertx, dkv, 0);
                 settle.reset();
                 ClosedLoopLoad.run(vertx, "settle", clients, 0, settleSeconds * 500L, i -> put(dkv, i));
                 Refresher.Snapshot settled = settle.snapshot();
@@ -165,8 +164,7 @@ public final class LeaseBenchmark implements Callable<Integer> {
         boolean withPuts = phase.contains("puts");
         Refresher refresher = null;
         if (withLeases) {
-            grant(vertx, dkv, round);
-            refresher = Refresher.start(vertx, dkv, ids(round), ttlMs / 3, refreshConnections, refreshBatch);
+            refresher = grant(vertx, dkv, round);
         }
         System.out.printf("round %d, %s: %d s warm-up, %d s measured...%n", round, phase, warmupSeconds, durationSeconds);
         ClosedLoopLoad.Result puts = null;
@@ -219,14 +217,20 @@ public final class LeaseBenchmark implements Callable<Integer> {
         return phases.stream().filter(p -> p.round() == round && p.name().equals(name)).findFirst().orElseThrow().puts().throughput();
     }
 
-    /** Grants this round's leases, each with its own client-chosen id and one key attached. Not measured. */
-    private void grant(Vertx vertx, Endpoint dkv, int round) throws InterruptedException {
+    /**
+     * Grants this round's leases, each with its own client-chosen id, starts refreshing them, and
+     * attaches one key to each (refreshed before the attaches, so that a slow grant phase cannot let
+     * the first leases expire). Not measured.
+     */
+    private Refresher grant(Vertx vertx, Endpoint dkv, int round) throws InterruptedException {
         List<Long> ids = ids(round);
         System.out.printf("  granting %d leases, one key on each...%n", leases);
         check("grant", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.POST,
                 "/v1/stores/presence/leases"), new JsonObject().put("ttlMs", ttlMs).put("id", Long.toString(ids.get(i))).toBuffer())));
+        Refresher refresher = Refresher.start(vertx, dkv, ids, ttlMs / 3, refreshConnections, refreshBatch);
         check("attach", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.PUT,
                 "/v1/stores/presence/kv/node:" + i).putHeader("DKV-Lease", Long.toString(ids.get(i))), Buffer.buffer("up"))));
+        return refresher;
     }
 
     /** Revokes this round's leases. @return how many were gone already: expired although refreshed */

@@ -12,6 +12,7 @@ import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.OwnerReads;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.internals.SseStream;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.watch.SocketSubscription;
 import io.dkv.gateway.watch.WatchRequest;
@@ -27,7 +28,6 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Txn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
@@ -193,11 +193,12 @@ public final class ElectionHandlers {
         if (partition.isEmpty()) {
             return;
         }
-        LeaderEvents events = new LeaderEvents(ctx.response());
+        SseStream stream = new SseStream(ctx.response());
+        LeaderEvents events = new LeaderEvents(stream);
         WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(events), partition.getAsInt());
         ctx.response().closeHandler(v -> started.watch().close());
         started.ready().onFailure(e -> {
-            if (!events.opened) {
+            if (!stream.opened()) {
                 ctx.fail(e);
             } else {
                 events.cancelled("error: " + e.getMessage(), started.watch().deliveredRevision());
@@ -540,62 +541,49 @@ public final class ElectionHandlers {
 
     /** Writes an election's leadership as Server-Sent Events; used on the request's context only. */
     private static final class LeaderEvents implements ElectionWatch.Listener {
-        private final HttpServerResponse response;
-        private boolean opened;
+        private final SseStream stream;
 
-        LeaderEvents(HttpServerResponse response) {
-            this.response = response;
+        LeaderEvents(SseStream stream) {
+            this.stream = stream;
         }
 
         @Override
         public void opened() {
-            opened = true;
-            response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
-                    .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
-            response.write(": dkv election\n\n");
+            stream.open("dkv election");
         }
 
         @Override
         public void changed(Candidates candidates, long revision, boolean leaderChanged) {
             if (leaderChanged) {
                 Candidate leader = candidates.leader();
-                write(revision, leadershipType(leader), leadership(leader, revision));
+                stream.send(Long.toString(revision), leadershipType(leader), leadership(leader, revision));
             }
         }
 
         @Override
         public void progress(long revision) {
-            write(null, "progress", new JsonObject().put("revision", revision));
+            stream.send(null, "progress", new JsonObject().put("revision", revision));
         }
 
         @Override
         public void cancelled(String reason, long resumeRevision) {
-            write(null, "cancelled", new JsonObject().put("reason", reason));
+            stream.send(null, "cancelled", new JsonObject().put("reason", reason));
             end();
         }
 
         @Override
         public boolean writeQueueFull() {
-            return response.writeQueueFull();
+            return stream.writeQueueFull();
         }
 
         @Override
         public void drainHandler(Runnable onDrain) {
-            response.drainHandler(v -> onDrain.run());
+            stream.drainHandler(onDrain);
         }
 
         @Override
         public void end() {
-            if (!response.ended() && !response.closed()) {
-                response.end();
-            }
-        }
-
-        private void write(Long id, String event, JsonObject data) {
-            if (response.ended() || response.closed()) {
-                return;
-            }
-            response.write((id == null ? "" : "id: " + id + "\n") + "event: " + event + "\ndata: " + data.encode() + "\n\n");
+            stream.end();
         }
     }
 }

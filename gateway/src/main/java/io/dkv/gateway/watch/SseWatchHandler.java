@@ -4,6 +4,7 @@ import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.QueryParams;
 import io.dkv.gateway.internals.ReadForwarder;
+import io.dkv.gateway.internals.SseStream;
 import io.dkv.gateway.watch.internals.WatchSink;
 import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.schemas.KeyValue;
@@ -75,43 +76,37 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
 
     /** Writes watch messages as Server-Sent Events; used on the request's context only. */
     private static final class SseSink implements WatchSink {
-        private final HttpServerResponse response;
+        private final SseStream stream;
         private final boolean prevValue;
-        private boolean opened;
 
         SseSink(HttpServerResponse response, boolean prevValue) {
-            this.response = response;
+            this.stream = new SseStream(response);
             this.prevValue = prevValue;
         }
 
         @Override
         public void open() {
-            opened = true;
-            response.setStatusCode(200).setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream")
-                    .putHeader("Cache-Control", "no-cache")
-                    .putHeader("X-Accel-Buffering", "no");
-            response.write(": dkv watch\n\n");
+            stream.open("dkv watch");
         }
 
         @Override
         public boolean opened() {
-            return opened;
+            return stream.opened();
         }
 
         @Override
         public void snapshot(byte[] key, KeyValue entry) {
-            write(null, "snapshot", Http.entry(key, entry));
+            stream.send(null, "snapshot", Http.entry(key, entry));
         }
 
         @Override
         public void snapshotEnd(long revision) {
-            write(null, "snapshot-end", new JsonObject().put("revision", revision));
+            stream.send(null, "snapshot-end", new JsonObject().put("revision", revision));
         }
 
         @Override
         public void compacted(long oldestRevision) {
-            write(null, "compacted", new JsonObject().put("revision", oldestRevision).put("message",
+            stream.send(null, "compacted", new JsonObject().put("revision", oldestRevision).put("message",
                     "the history needed to resume is gone; watch again with snapshot=true, or from revision " + oldestRevision));
         }
 
@@ -119,49 +114,35 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         public void events(List<WatchEvent> batch) {
             for (int i = 0; i < batch.size(); i++) {
                 WatchEvent event = batch.get(i);
-                write(i == batch.size() - 1 ? Long.toString(event.revision()) : null,
+                stream.send(i == batch.size() - 1 ? Long.toString(event.revision()) : null,
                         event.type() == WatchEvent.Type.PUT ? "put" : "delete", event.toJson(prevValue));
             }
         }
 
         @Override
         public void progress(long revision) {
-            write(null, "progress", new JsonObject().put("revision", revision));
+            stream.send(null, "progress", new JsonObject().put("revision", revision));
         }
 
         @Override
         public void cancelled(String reason, long resumeRevision) {
-            write(null, "cancelled", new JsonObject().put("reason", reason).put("resumeRevision", resumeRevision));
+            stream.send(null, "cancelled", new JsonObject().put("reason", reason).put("resumeRevision", resumeRevision));
             end();
         }
 
         @Override
         public void end() {
-            if (!response.ended() && !response.closed()) {
-                response.end();
-            }
+            stream.end();
         }
 
         @Override
         public boolean writeQueueFull() {
-            return response.writeQueueFull();
+            return stream.writeQueueFull();
         }
 
         @Override
         public void drainHandler(Runnable onDrain) {
-            response.drainHandler(v -> onDrain.run());
-        }
-
-        private void write(String id, String event, JsonObject data) {
-            if (response.ended() || response.closed()) {
-                return;
-            }
-            StringBuilder message = new StringBuilder(64);
-            if (id != null) {
-                message.append("id: ").append(id).append('\n');
-            }
-            message.append("event: ").append(event).append('\n').append("data: ").append(data.encode()).append("\n\n");
-            response.write(message.toString());
+            stream.drainHandler(onDrain);
         }
     }
 }
