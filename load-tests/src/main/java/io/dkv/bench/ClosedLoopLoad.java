@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
@@ -64,12 +65,18 @@ final class ClosedLoopLoad {
 
     /** Sends exactly {@code count} requests over {@code clients} connections; every one is measured. */
     static Result runCount(Vertx vertx, int clients, int count, IntFunction<Call> calls) throws InterruptedException {
+        return runCount(vertx, clients, count, calls, i -> { });
+    }
+
+    /** {@link #runCount(Vertx, int, int, IntFunction)}, telling {@code succeeded} each request that succeeded as it does. */
+    static Result runCount(Vertx vertx, int clients, int count, IntFunction<Call> calls, IntConsumer succeeded) throws InterruptedException {
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(clients));
         Histogram histogram = new Histogram(60_000_000L, 3);
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
+            int index = i;
             Call call = calls.apply(i);
             long sent = System.nanoTime();
             vertx.runOnContext(v -> http.request(call.options())
@@ -80,6 +87,7 @@ final class ClosedLoopLoad {
                             synchronized (histogram) {
                                 histogram.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
                             }
+                            succeeded.accept(index);
                         } else {
                             errors.incrementAndGet();
                         }

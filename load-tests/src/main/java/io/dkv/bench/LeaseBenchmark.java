@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -218,16 +220,18 @@ public final class LeaseBenchmark implements Callable<Integer> {
     }
 
     /**
-     * Grants this round's leases, each with its own client-chosen id, starts refreshing them, and
-     * attaches one key to each (refreshed before the attaches, so that a slow grant phase cannot let
-     * the first leases expire). Not measured.
+     * Grants this round's leases, each with its own client-chosen id, refreshing each from its grant
+     * on (a grant phase longer than a TTL must not let the first leases expire), and attaches one key
+     * to each. Not measured.
      */
     private Refresher grant(Vertx vertx, Endpoint dkv, int round) throws InterruptedException {
         List<Long> ids = ids(round);
         System.out.printf("  granting %d leases, one key on each...%n", leases);
-        check("grant", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.POST,
-                "/v1/stores/presence/leases"), new JsonObject().put("ttlMs", ttlMs).put("id", Long.toString(ids.get(i))).toBuffer())));
         Refresher refresher = Refresher.start(vertx, dkv, ids, ttlMs / 3, refreshConnections, refreshBatch);
+        check("grant", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.POST,
+                "/v1/stores/presence/leases"), new JsonObject().put("ttlMs", ttlMs).put("id", Long.toString(ids.get(i))).toBuffer()),
+                refresher::granted));
+        refresher.allGranted();
         check("attach", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.PUT,
                 "/v1/stores/presence/kv/node:" + i).putHeader("DKV-Lease", Long.toString(ids.get(i))), Buffer.buffer("up"))));
         return refresher;
@@ -366,6 +370,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private final long perTick;
         private final int batch;
         private final List<Long> due = new ArrayList<>();
+        private final Queue<Long> granted = new ConcurrentLinkedQueue<>();
+        private volatile boolean all;
         private final AtomicLong next = new AtomicLong();
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong errors = new AtomicLong();
@@ -391,9 +397,28 @@ public final class LeaseBenchmark implements Callable<Integer> {
             return refresher;
         }
 
+        /** Lease {@code index} was granted: it is refreshed from now on. */
+        void granted(int index) {
+            granted.add(ids.get(index));
+        }
+
+        /** Every lease is granted: from now on each is refreshed once per period, in order. */
+        void allGranted() {
+            all = true;
+        }
+
         private void tick() {
             for (int i = 0; i < perTick; i++) {
-                due.add(ids.get((int) (next.getAndIncrement() % ids.size())));
+                if (!all) {
+                    // Still granting: spread this tick's refreshes over the leases granted so far.
+                    Long id = granted.poll();
+                    if (id != null) {
+                        granted.add(id);
+                        due.add(id);
+                    }
+                } else {
+                    due.add(ids.get((int) (next.getAndIncrement() % ids.size())));
+                }
                 if (due.size() >= batch) {
                     send(List.copyOf(due));
                     due.clear();
