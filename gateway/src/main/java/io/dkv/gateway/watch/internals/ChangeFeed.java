@@ -278,7 +278,6 @@ public final class ChangeFeed implements AutoCloseable {
             LOG.error("The watch feed stopped; watches receive no more events until restart", e);
         } finally {
             consumer.close();
-            offsets.close(Duration.ofSeconds(5));
         }
     }
 
@@ -352,11 +351,14 @@ public final class ChangeFeed implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        // Wakes the thread whether it polls the consumer or, with nothing assigned, the command queue.
+        commands.add(() -> { });
         consumer.wakeup();
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        offsets.close(OFFSETS_TIMEOUT);
     }
 }
