@@ -59,7 +59,8 @@ public final class ReadForwarder {
         options.setTimeout(timeoutMs);
         Buffer requestBody = ctx.body() == null ? null : ctx.body().buffer();
         client.request(options)
-                .compose(request -> (requestBody == null ? request.send() : request.send(requestBody)).compose(response -> response.body().map(body -> relay(ctx, response, body))))
+                .compose(request -> requestBody == null ? request.send() : request.send(requestBody))
+                .compose(response -> response.body().map(body -> relay(ctx, response, body)))
                 .onFailure(e -> ctx.fail(new ApiException(ErrorCode.UNAVAILABLE,
                         "the DKV instance that owns this store (" + host.host() + ":" + host.port() + ") did not answer: " + e.getMessage())));
     }

@@ -15,8 +15,8 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,11 +54,11 @@ import org.slf4j.LoggerFactory;
 public final class ChangeFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
-    private final DkvTopics topics;
     private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
     /** How long a fetch waits on the broker for data: bounds how late a newly watched store's first change comes. */
     private static final int FETCH_MAX_WAIT_MS = 100;
 
+    private final DkvTopics topics;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Admin offsets;
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
