@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class ElectionCheckerTest {
     private static final int CANDIDATES = 5;
     private static final int FAILOVERS = 50;
-    private static final long TTL_MS = 600;
+    private static final long TTL_MS = 1_000;
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private record Won(int candidate, String lease, long token) {
@@ -104,13 +104,15 @@ class ElectionCheckerTest {
                             if (stop.get()) {
                                 return null;
                             }
-                            if (!fencedWrite(http, answer, "c" + candidate + "@" + token)) {
+                            // A leader whose refreshes fell behind on a loaded machine lost its lease: its write
+                            // and its resign are then rightly refused, and only a live lease makes that a violation.
+                            if (!fencedWrite(http, answer, "c" + candidate + "@" + token) && leaseLives(http, lease)) {
                                 violations.add("the sitting leader " + candidate + " (token " + token + ") could not write");
                             }
                             if (ThreadLocalRandom.current().nextBoolean()) {
                                 DkvHttp.Response resign = http.post("/v1/stores/chk/elections/job/resign",
                                         new JsonObject().put("lease", lease).put("token", token).encode());
-                                if (resign.status() != 200) {
+                                if (resign.status() != 200 && leaseLives(http, lease)) {
                                     violations.add("resign of " + candidate + ": " + resign);
                                 }
                                 resigned.incrementAndGet();
@@ -212,6 +214,10 @@ class ElectionCheckerTest {
         DkvHttp.Response response = http.post("/v1/stores/chk/txn", txn.encode());
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().getBoolean("succeeded");
+    }
+
+    private static boolean leaseLives(DkvHttp http, String lease) {
+        return http.get("/v1/stores/chk/leases/" + lease).status() == 200;
     }
 
     private static String grant(DkvHttp http) {
