@@ -17,7 +17,6 @@ import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.watch.SocketSubscription;
 import io.dkv.gateway.watch.WatchRequest;
 import io.dkv.gateway.watch.internals.WatchStarter;
-import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
 import io.dkv.schemas.Compare;
 import io.dkv.schemas.CompareOp;
@@ -122,9 +121,7 @@ public final class ElectionHandlers {
                         throw new ApiException(ErrorCode.TOO_MANY_CANDIDATES, "election " + name + " has " + electionLimits.maxCandidates()
                                 + " candidates, the most --max-candidates-per-election allows; wait for one to leave");
                     }
-                    Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value))
-                            .setLease(lease).build();
-                    return send(ctx, store, Txn.newBuilder().setCompare(List.of()).setSuccess(List.of(put)).setFailure(List.of()).build());
+                    return send(ctx, store, List.of(), put(key, value, lease));
                 })
                 .onSuccess(reply -> {
                     long token = reply.getResults().get(0).getCurrent().getCreateRevision();
@@ -286,11 +283,7 @@ public final class ElectionHandlers {
                     }
                     // Once a candidate leads it leads until its key goes, so the key still having the
                     // leader's creation revision when the put applies means it still leads.
-                    Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(leader.key())).setValue(ByteBuffer.wrap(value))
-                            .setLease(lease).build();
-                    Txn txn = Txn.newBuilder().setCompare(List.of(createdAt(leader.key(), leader.token())))
-                            .setSuccess(List.of(put)).setFailure(List.of()).build();
-                    return send(ctx, store, txn).map(reply -> {
+                    return send(ctx, store, List.of(createdAt(leader.key(), leader.token())), put(leader.key(), value, lease)).map(reply -> {
                         if (!reply.getSucceeded()) {
                             throw notLeader(name, null);
                         }
@@ -319,7 +312,7 @@ public final class ElectionHandlers {
                 ? Compare.newBuilder().setKey(ByteBuffer.wrap(key)).setTarget(CompareTarget.CREATE_REVISION).setOp(CompareOp.GREATER).setNumber(0).build()
                 : createdAt(key, token);
         Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).build();
-        send(ctx, store, Txn.newBuilder().setCompare(List.of(candidacy)).setSuccess(List.of(delete)).setFailure(List.of()).build())
+        send(ctx, store, List.of(candidacy), delete)
                 .onSuccess(reply -> {
                     if (!reply.getSucceeded()) {
                         ctx.fail(new ApiException(ErrorCode.NOT_CANDIDATE, "lease " + lease + " is not a candidate of election " + name
@@ -353,12 +346,14 @@ public final class ElectionHandlers {
         return WatchRequest.of(store, null, prefix(name), true, null, null, false, limits.maxKeyBytes());
     }
 
-    private Future<Reply> send(RoutingContext ctx, String store, Txn txn) {
-        Command command = Commands.of(ctx, store, CommandType.TXN, txn);
-        return Commands.send(vertx, bus, command, timeout).map(reply -> {
-            Commands.check(reply);
-            return reply;
-        });
+    /** Sends a transaction of {@code op} guarded by {@code compares}; fails with its API error unless its status is OK. */
+    private Future<Reply> send(RoutingContext ctx, String store, List<Compare> compares, Op op) {
+        Txn txn = Txn.newBuilder().setCompare(compares).setSuccess(List.of(op)).setFailure(List.of()).build();
+        return Commands.sendChecked(vertx, bus, Commands.of(ctx, store, CommandType.TXN, txn), timeout);
+    }
+
+    private static Op put(byte[] key, byte[] value, long lease) {
+        return Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value)).setLease(lease).build();
     }
 
     private static Compare createdAt(byte[] key, long token) {

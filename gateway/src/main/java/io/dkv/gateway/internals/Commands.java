@@ -66,17 +66,26 @@ public final class Commands {
     }
 
     /**
+     * {@link #send}, failing with the reply's API error ({@link #check}) unless its status is OK.
+     */
+    public static Future<Reply> sendChecked(Vertx vertx, CommandBus bus, Command command, Duration timeout) {
+        return send(vertx, bus, command, timeout).map(reply -> {
+            check(reply);
+            return reply;
+        });
+    }
+
+    /**
      * Sends the command and hands an OK reply to {@code onOk}; any other outcome, or a failure of
      * {@code onOk}, fails {@code ctx} with its API error.
      */
     public static void respond(Vertx vertx, CommandBus bus, Duration timeout, RoutingContext ctx, Command command,
             Consumer<Reply> onOk) {
-        send(vertx, bus, command, timeout).onComplete(ar -> {
+        sendChecked(vertx, bus, command, timeout).onComplete(ar -> {
             try {
                 if (ar.failed()) {
                     throw ar.cause() instanceof RuntimeException e ? e : new IllegalStateException(ar.cause());
                 }
-                check(ar.result());
                 onOk.accept(ar.result());
             } catch (RuntimeException e) {
                 ctx.fail(e);

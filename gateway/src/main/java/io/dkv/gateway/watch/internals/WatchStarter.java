@@ -143,9 +143,6 @@ public final class WatchStarter {
     }
 
     private Future<Reply> sync(String store) {
-        return Commands.send(vertx, bus, CommandBus.syncCommand(store), timeout).map(reply -> {
-            Commands.check(reply);
-            return reply;
-        });
+        return Commands.sendChecked(vertx, bus, CommandBus.syncCommand(store), timeout);
     }
 }
