@@ -1,13 +1,13 @@
 package io.dkv.server;
 
 import io.dkv.gateway.HttpGateway;
+import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.OwnerReads;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
-import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;

@@ -110,20 +110,34 @@ public final class LeaseHandlers {
         LeaseId lease = new LeaseId(store, id);
         long now = System.currentTimeMillis();
         switch (live.refresh(partition, lease, now)) {
-            case REFRESHED -> Http.json(ctx, 200, new JsonObject().put("id", Long.toString(id))
-                    .put("ttlMs", live.remainingMs(partition, lease, now).orElse(0)));
-            case NOT_FOUND -> // Through the state, so a store that does not exist says so.
-                    reads.read(ctx, store, 0, view -> view.lease(id), snapshot -> {
-                        throw leaseNotFound(store, id);
-                    });
-            case NOT_HERE -> {
-                if (System.nanoTime() >= deadlineNanos) {
-                    ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "store " + store
-                            + " is moving between DKV instances or starting; retry shortly (the lease keeps a full TTL across the move)"));
-                } else {
-                    vertx.setTimer(NOT_HERE_RETRY_MS, t -> refreshHere(ctx, store, partition, id, deadlineNanos));
-                }
-            }
+            case REFRESHED -> Http.json(ctx, 200, refreshed(partition, lease, now));
+            case NOT_FOUND -> storeMustExist(ctx, store, () -> {
+                throw leaseNotFound(store, id);
+            });
+            case NOT_HERE -> retryWhileMoving(ctx, store, deadlineNanos, () -> refreshHere(ctx, store, partition, id, deadlineNanos));
+        }
+    }
+
+    /** A refreshed lease as a refresh answers it: its id and the TTL it has now. */
+    private JsonObject refreshed(int partition, LeaseId lease, long now) {
+        return new JsonObject().put("id", Long.toString(lease.id())).put("ttlMs", live.remainingMs(partition, lease, now).orElse(0));
+    }
+
+    /** Runs {@code answer} once the state shows the store exists; a store that does not gets STORE_NOT_FOUND. */
+    private void storeMustExist(RoutingContext ctx, String store, Runnable answer) {
+        reads.read(ctx, store, 0, view -> Boolean.TRUE, snapshot -> answer.run());
+    }
+
+    /**
+     * The store's task is not active here (starting, or moving between instances): tries again shortly,
+     * up to the request's deadline, then answers UNAVAILABLE.
+     */
+    private void retryWhileMoving(RoutingContext ctx, String store, long deadlineNanos, Runnable retry) {
+        if (System.nanoTime() >= deadlineNanos) {
+            ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "store " + store
+                    + " is moving between DKV instances or starting; retry shortly (its leases keep a full TTL across the move)"));
+        } else {
+            vertx.setTimer(NOT_HERE_RETRY_MS, t -> retry.run());
         }
     }
 
@@ -150,28 +164,21 @@ public final class LeaseHandlers {
         for (long id : ids) {
             LeaseId lease = new LeaseId(store, id);
             switch (live.refresh(partition, lease, now)) {
-                case REFRESHED -> refreshed.add(new JsonObject().put("id", Long.toString(id))
-                        .put("ttlMs", live.remainingMs(partition, lease, now).orElse(0)));
+                case REFRESHED -> refreshed.add(refreshed(partition, lease, now));
                 case NOT_FOUND -> notFound.add(Long.toString(id));
                 case NOT_HERE -> notHere.add(id);
             }
         }
         if (!notHere.isEmpty()) {
-            if (System.nanoTime() >= deadlineNanos) {
-                ctx.fail(new ApiException(ErrorCode.UNAVAILABLE, "store " + store
-                        + " is moving between DKV instances or starting; retry shortly (its leases keep a full TTL across the move)"));
-            } else {
-                vertx.setTimer(NOT_HERE_RETRY_MS, t -> refreshManyHere(ctx, store, partition, notHere, refreshed, notFound, deadlineNanos));
-            }
+            retryWhileMoving(ctx, store, deadlineNanos, () -> refreshManyHere(ctx, store, partition, notHere, refreshed, notFound, deadlineNanos));
             return;
         }
         JsonObject body = new JsonObject().put("refreshed", refreshed).put("notFound", notFound);
         if (!refreshed.isEmpty()) {
             Http.json(ctx, 200, body);
-            return;
+        } else {
+            storeMustExist(ctx, store, () -> Http.json(ctx, 200, body));
         }
-        // Through the state, so a store that does not exist says so.
-        reads.read(ctx, store, 0, view -> Boolean.TRUE, snapshot -> Http.json(ctx, 200, body));
     }
 
     private List<Long> ids(RoutingContext ctx) {

@@ -148,11 +148,14 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             WsSink sink = new WsSink(id, request.prevValue());
             WatchStarter.Started started = starter.start(request, sink, partition);
             watches.put(id, started.watch());
-            started.ready().onFailure(e -> {
-                watches.remove(id);
-                ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-                send(error.body().put("type", "error").put("id", id));
-            });
+            started.ready().onFailure(e -> failed(id, e));
+        }
+
+        /** The watch or subscription {@code id} could not start, or ended in error: it goes, and the client hears why. */
+        private void failed(String id, Throwable e) {
+            watches.remove(id);
+            ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
+            send(error.body().put("type", "error").put("id", id));
         }
 
         private void cancel(String id) {
@@ -186,9 +189,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
 
             @Override
             public void error(Throwable e) {
-                watches.remove(id);
-                ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
-                Connection.this.send(error.body().put("type", "error").put("id", id));
+                failed(id, e);
             }
 
             @Override
