@@ -5,6 +5,7 @@ import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lock.LockLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -167,6 +168,14 @@ public final class DkvConfig {
             + " (default: ${DEFAULT-VALUE}).", defaultValue = "300000")
     public long maxCampaignWaitMs;
 
+    @Option(names = "--max-lock-wait-ms", description = "Longest waitMs a lock acquire may wait in the key's queue"
+            + " (default: ${DEFAULT-VALUE}).", defaultValue = "300000")
+    public long maxLockWaitMs;
+
+    @Option(names = "--max-waiters-per-lock", description = "Most callers that may wait for one key's lock (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    public int maxWaitersPerLock;
+
     /**
      * What is wrong with this configuration: one sentence per option out of its range, naming the
      * flag, its environment variable and what it accepts. Empty when DKV can start with it.
@@ -206,6 +215,8 @@ public final class DkvConfig {
         atLeast(problems, "--lease-expiry-check-ms", leaseExpiryCheckMs, 1);
         atLeast(problems, "--max-candidates-per-election", maxCandidatesPerElection, 1);
         atLeast(problems, "--max-campaign-wait-ms", maxCampaignWaitMs, 0);
+        atLeast(problems, "--max-lock-wait-ms", maxLockWaitMs, 0);
+        atLeast(problems, "--max-waiters-per-lock", maxWaitersPerLock, 1);
         return problems;
     }
 
@@ -234,6 +245,10 @@ public final class DkvConfig {
 
     public LeaseLimits leaseLimits() {
         return new LeaseLimits(maxLeasesPerStore, maxKeysPerLease, leaseExpiryCheckMs);
+    }
+
+    public LockLimits lockLimits() {
+        return new LockLimits(maxWaitersPerLock);
     }
 
     public ElectionHandlers.ElectionLimits electionLimits() {

@@ -134,7 +134,7 @@ public final class DkvServer implements AutoCloseable {
         StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
                 config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties,
-                config.leaseLimits()), topics);
+                config.leaseLimits(), config.lockLimits()), topics);
         CommandBus bus = new CommandBus(bootstrapServers, topics, repliesTopic, replyPartitions,
                 Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);

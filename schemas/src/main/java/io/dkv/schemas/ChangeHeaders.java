@@ -26,14 +26,16 @@ public final class ChangeHeaders {
     /** On a DELETE: the raw bytes of the value that was deleted (a PUT carries its previous value in the record). */
     public static final String PREV_VALUE = "dkv.prev.value";
     /**
-     * On a DELETE no client asked for: why it happened, {@link #CAUSE_LEASE_EXPIRED} or
-     * {@link #CAUSE_LEASE_REVOKED}; absent on a client's put or delete.
+     * On a DELETE no client asked for: why it happened, {@link #CAUSE_LEASE_EXPIRED},
+     * {@link #CAUSE_LEASE_REVOKED} or {@link #CAUSE_LOCK_RELEASED}; absent on a client's put or delete.
      */
     public static final String CAUSE = "dkv.cause";
     /** The key's lease expired: its holder stopped refreshing it for longer than its TTL. */
     public static final String CAUSE_LEASE_EXPIRED = "lease-expired";
     /** The key's lease was revoked ({@code DELETE …/leases/{id}}). */
     public static final String CAUSE_LEASE_REVOKED = "lease-revoked";
+    /** The key shows a lock ({@code _locks/…}) and its holder released it, or gave up waiting for it. */
+    public static final String CAUSE_LOCK_RELEASED = "lock-released";
 
     private ChangeHeaders() {
     }

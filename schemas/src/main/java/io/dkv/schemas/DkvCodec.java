@@ -31,9 +31,11 @@ public final class DkvCodec<T extends SpecificRecord> {
             history("Command-3.avsc"),
             history("Command-4.avsc"),
             history("Command-5.avsc"),
+            history("Command-6.avsc"),
             Command.getClassSchema(),
             history("Reply-1.avsc"),
             history("Reply-2.avsc"),
+            history("Reply-3.avsc"),
             Reply.getClassSchema(),
             history("ChangeEvent-1.avsc"),
             ChangeEvent.getClassSchema(),
@@ -42,8 +44,11 @@ public final class DkvCodec<T extends SpecificRecord> {
             StoreMeta.getClassSchema(),
             history("ProcessedRequest-1.avsc"),
             history("ProcessedRequest-2.avsc"),
+            history("ProcessedRequest-3.avsc"),
             ProcessedRequest.getClassSchema(),
-            Lease.getClassSchema());
+            Lease.getClassSchema(),
+            Lock.getClassSchema(),
+            LockWaiter.getClassSchema());
 
     private static final SchemaStore.Cache BUNDLED = new SchemaStore.Cache();
 
@@ -56,6 +61,8 @@ public final class DkvCodec<T extends SpecificRecord> {
     public static final DkvCodec<KeyValue> KEY_VALUE = new DkvCodec<>(KeyValue.getClassSchema());
     public static final DkvCodec<StoreMeta> STORE_META = new DkvCodec<>(StoreMeta.getClassSchema());
     public static final DkvCodec<Lease> LEASE = new DkvCodec<>(Lease.getClassSchema());
+    public static final DkvCodec<Lock> LOCK = new DkvCodec<>(Lock.getClassSchema());
+    public static final DkvCodec<LockWaiter> LOCK_WAITER = new DkvCodec<>(LockWaiter.getClassSchema());
     public static final DkvCodec<ProcessedRequest> PROCESSED_REQUEST = new DkvCodec<>(ProcessedRequest.getClassSchema());
 
     /** A superseded writer schema bundled under {@code history/}, by file name. */

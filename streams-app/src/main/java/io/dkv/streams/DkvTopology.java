@@ -8,6 +8,8 @@ import io.dkv.streams.kv.internals.KvRestorer;
 import io.dkv.streams.lease.LeaseLimits;
 import io.dkv.streams.lease.LeaseRows;
 import io.dkv.streams.lease.LiveLeases;
+import io.dkv.streams.lock.LockLimits;
+import io.dkv.streams.lock.LockRows;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -36,7 +38,9 @@ import org.apache.kafka.streams.state.Stores;
  *       store filed by window-long time buckets (see {@link ProcessedRequests}); every command writes
  *       one entry, so its changelog carries every reply;
  *   <li>{@link #LEASES_STORE}: the stores' leases and which keys each holds ({@link LeaseRows}),
- *       logged. Their deadlines live in memory ({@link LiveLeases}), never in the log.
+ *       logged. Their deadlines live in memory ({@link LiveLeases}), never in the log;
+ *   <li>{@link #LOCKS_STORE}: who holds each locked key's lock (its handle, fencing token and lease)
+ *       and who waits for it, in arrival order ({@link LockRows}), logged.
  * </ul>
  */
 public final class DkvTopology {
@@ -44,6 +48,7 @@ public final class DkvTopology {
     public static final String META_STORE = "meta";
     public static final String REQUESTS_STORE = "processed-requests";
     public static final String LEASES_STORE = "leases";
+    public static final String LOCKS_STORE = "locks";
     public static final String SOURCE = "commands";
     public static final String PROCESSOR = "command-processor";
     public static final String CHANGES_SINK = "changes";
@@ -88,14 +93,16 @@ public final class DkvTopology {
      *     closed) when a task starts with {@link #KV_STORE} rows to rebuild from the change topics
      * @param liveLeases where the tasks keep their leases' deadlines, for the gateway to refresh them
      * @param leaseLimits the bounds on leases the tasks enforce
+     * @param lockLimits the bounds on locks the tasks enforce
      */
     public static Topology build(DkvTopics topics, Duration dedupeWindow, Duration commitWait,
                                  Supplier<Consumer<byte[], byte[]>> changeTopicConsumers, LiveLeases liveLeases,
-                                 LeaseLimits leaseLimits) {
+                                 LeaseLimits leaseLimits, LockLimits lockLimits) {
         KvRestorer restorer = new KvRestorer(topics, changeTopicConsumers);
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
-        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait, restorer, liveLeases, leaseLimits), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CommandProcessor(dedupeWindow, commitWait, restorer, liveLeases, leaseLimits,
+                lockLimits), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(KV_STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingDisabled().withLoggingDisabled(), PROCESSOR);
@@ -104,6 +111,8 @@ public final class DkvTopology {
         topology.addStateStore(ProcessedRequests.storeBuilder(REQUESTS_STORE, dedupeWindow), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(LEASES_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(LOCKS_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), PROCESSOR);
         topology.addSink(CHANGES_SINK, new ChangeTopicNameExtractor(topics),
                 Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), PROCESSOR);
         return topology;

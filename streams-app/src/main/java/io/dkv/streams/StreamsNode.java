@@ -58,7 +58,7 @@ public final class StreamsNode implements AutoCloseable {
         Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
         this.streams = new KafkaStreams(DkvTopology.build(topics, settings.dedupeWindow(), Duration.ofMillis(settings.commitIntervalMs()),
                 () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                liveLeases, settings.leaseLimits()),
+                liveLeases, settings.leaseLimits(), settings.lockLimits()),
                 properties, clients);
         this.failures = new StreamThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW, settings.stateDir(), System::nanoTime);
         this.streams.setUncaughtExceptionHandler(failures);
@@ -169,6 +169,12 @@ public final class StreamsNode implements AutoCloseable {
     /** @throws InvalidStateStoreException while the partition is not active here or is restoring */
     public ReadOnlyKeyValueStore<Bytes, byte[]> leasesStore(int partition) {
         return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.LEASES_STORE,
+                QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
+    }
+
+    /** @throws InvalidStateStoreException while the partition is not active here or is restoring */
+    public ReadOnlyKeyValueStore<Bytes, byte[]> locksStore(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(DkvTopology.LOCKS_STORE,
                 QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lock.LockLimits;
 
 /**
  * How a DKV Streams instance runs.
@@ -20,8 +21,9 @@ import io.dkv.streams.lease.LeaseLimits;
  * @param sessionTimeoutMs how long a silent instance keeps its stores before they move to another
  * @param overrides further Streams properties, applied last
  * @param leaseLimits the bounds on leases the tasks enforce
+ * @param lockLimits the bounds on locks the tasks enforce
  */
 public record StreamsSettings(String bootstrapServers, String applicationId, Path stateDir, String applicationServer,
         long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, long sessionTimeoutMs, Map<String, String> overrides,
-        LeaseLimits leaseLimits) {
+        LeaseLimits leaseLimits, LockLimits lockLimits) {
 }

@@ -20,6 +20,7 @@ import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.Txn;
 import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lock.LockLimits;
 import io.dkv.streams.lease.LiveLeases;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class DkvTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dkv-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5), DkvTopologyTest::noChangeTopics,
-                new LiveLeases(), LeaseLimits.DEFAULTS), props, Instant.ofEpochMilli(1_000_000));
+                new LiveLeases(), LeaseLimits.DEFAULTS, LockLimits.DEFAULTS), props, Instant.ofEpochMilli(1_000_000));
         commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         replies = driver.createOutputTopic(DkvTopology.repliesTopic("dkv-test"), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }

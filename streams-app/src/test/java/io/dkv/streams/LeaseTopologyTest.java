@@ -24,6 +24,7 @@ import io.dkv.streams.lease.LeaseLimits;
 import io.dkv.streams.lease.LiveLeases;
 import io.dkv.streams.lease.LiveLeases.LeaseId;
 import io.dkv.streams.lease.LiveLeases.Refresh;
+import io.dkv.streams.lock.LockLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,7 +57,7 @@ class LeaseTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dkv-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(DkvTopology.build(topics, Duration.ofMinutes(5), Duration.ofMillis(5),
-                DkvTopologyTest::noChangeTopics, live, limits), props, Instant.ofEpochMilli(START_MS));
+                DkvTopologyTest::noChangeTopics, live, limits, LockLimits.DEFAULTS), props, Instant.ofEpochMilli(START_MS));
         commands = driver.createInputTopic(topics.commands(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         replies = driver.createOutputTopic(DkvTopology.repliesTopic("dkv-test"), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         changes = driver.createOutputTopic(topics.changes("s1"), Serdes.String().deserializer(), new ChangeEventDeserializer());

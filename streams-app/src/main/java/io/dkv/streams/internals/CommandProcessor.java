@@ -17,8 +17,12 @@ import io.dkv.streams.lease.LiveLeases.LeaseId;
 import io.dkv.streams.lease.internals.LeaseApplier;
 import io.dkv.streams.lease.internals.LeaseExpiryPunctuator;
 import io.dkv.streams.lease.internals.LeaseStore;
+import io.dkv.streams.lock.LockLimits;
+import io.dkv.streams.lock.internals.LockApplier;
+import io.dkv.streams.lock.internals.LockStore;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -75,6 +79,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private final long longestWaitNanos;
     private final LiveLeases liveLeases;
     private final LeaseLimits leaseLimits;
+    private final LockLimits lockLimits;
     private ProcessorContext<byte[], byte[]> context;
     /** Checks every millisecond whether the open transaction is overdue; scheduled only while it is open. */
     private Cancellable overdueCheck;
@@ -84,6 +89,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private LeaseStore leaseStore;
     private LeaseApplier leases;
     private LeaseExpiryPunctuator expiry;
+    private LockApplier locks;
 
     /**
      * @param dedupeWindow how long a request id is remembered at least
@@ -93,13 +99,15 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      *     they do not match its meta store
      * @param liveLeases where the task keeps its leases' deadlines, shared with the gateway that refreshes them
      * @param leaseLimits the bounds on leases the task enforces
+     * @param lockLimits the bounds on locks the task enforces
      */
     public CommandProcessor(Duration dedupeWindow, Duration commitWait, KvRestorer restorer, LiveLeases liveLeases,
-            LeaseLimits leaseLimits) {
+            LeaseLimits leaseLimits, LockLimits lockLimits) {
         this.dedupeWindow = dedupeWindow;
         this.restorer = restorer;
         this.liveLeases = liveLeases;
         this.leaseLimits = leaseLimits;
+        this.lockLimits = lockLimits;
         this.quietNanos = commitWait.toNanos();
         this.longestWaitNanos = LONGEST_WAIT_IN_COMMIT_WAITS * quietNanos;
     }
@@ -113,7 +121,9 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         this.registry = new StoreRegistry(meta, kv);
         this.leaseStore = new LeaseStore(context.getStateStore(DkvTopology.LEASES_STORE), liveLeases, context.taskId().partition());
         this.leases = new LeaseApplier(registry, kv, leaseStore, leaseLimits);
-        this.txns = new TxnApplier(registry, kv, leaseStore, leaseLimits);
+        LockStore lockStore = new LockStore(context.getStateStore(DkvTopology.LOCKS_STORE), leaseStore);
+        this.txns = new TxnApplier(registry, kv, leaseStore, leaseLimits, lockStore);
+        this.locks = new LockApplier(registry, txns, leases, leaseStore, lockStore, lockLimits);
         restorer.restoreStale(registry, kv, context.appConfigs());
         // A full TTL for every lease from now: the refreshes an earlier owner answered are unknown here.
         leaseStore.adoptAll(context.currentSystemTimeMs());
@@ -191,25 +201,38 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     }
 
     private void apply(Command command, long now) {
-        CommandOutcome outcome = switch (command.getType()) {
-            case CREATE_STORE -> registry.create(command, now);
-            case DELETE_STORE -> deleteStore(command, now);
-            case RELEASE_STORE_NAME -> registry.releaseName(command);
-            case TXN -> txns.apply(command);
-            case SYNC -> sync(command);
-            case LEASE_GRANT -> leases.grant(command, context.currentSystemTimeMs());
-            case LEASE_REVOKE -> leases.revoke(command);
-            default -> CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType()));
+        long wallClock = context.currentSystemTimeMs();
+        List<CommandOutcome> outcomes = switch (command.getType()) {
+            case CREATE_STORE -> List.of(registry.create(command, now));
+            case DELETE_STORE -> List.of(deleteStore(command, now));
+            case RELEASE_STORE_NAME -> List.of(registry.releaseName(command));
+            case TXN -> List.of(txns.apply(command, wallClock));
+            case SYNC -> List.of(sync(command));
+            case LEASE_GRANT -> List.of(leases.grant(command, wallClock));
+            case LEASE_REVOKE -> withFreedLocks(leases.revoke(command), wallClock);
+            case LOCK_ACQUIRE -> List.of(locks.acquire(command, wallClock,
+                    context.recordMetadata().map(m -> m.offset()).orElseThrow()));
+            case LOCK_RELEASE -> locks.release(command, wallClock);
+            default -> List.of(CommandOutcome.of(Replies.invalid(command, 0, "unknown command type " + command.getType())));
         };
-        record(command.getRequestId(), outcome, now);
-        if (command.getType() == CommandType.LEASE_GRANT) {
+        outcomes.forEach(outcome -> record(outcome, now));
+        if (command.getType() == CommandType.LEASE_GRANT || command.getType() == CommandType.LOCK_ACQUIRE
+                || command.getType() == CommandType.LOCK_RELEASE) {
             expiry.runIfNeeded(context);
         }
     }
 
+    /** The outcome of a lease's end, then the grants of the locks it freed to their next waiters. */
+    private List<CommandOutcome> withFreedLocks(CommandOutcome leaseEnded, long wallClock) {
+        List<CommandOutcome> outcomes = new ArrayList<>();
+        outcomes.add(leaseEnded);
+        outcomes.addAll(locks.lockKeysDeleted(leaseEnded, wallClock));
+        return outcomes;
+    }
+
     /** Leaves the outcome's reply in the dedupe memory (and so on the replies topic) and forwards its changes. */
-    private void record(String requestId, CommandOutcome outcome, long timestamp) {
-        processed.remember(requestId, outcome.reply(), timestamp);
+    private void record(CommandOutcome outcome, long timestamp) {
+        processed.remember(outcome.reply().getRequestId(), outcome.reply(), timestamp);
         CommitPacer.forCurrentThread().applied(outcome.reply().getStore(), outcome.reply().getRevision());
         int index = 0;
         for (CommandOutcome.Change change : outcome.changes()) {
@@ -220,6 +243,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private CommandOutcome deleteStore(Command command, long now) {
         CommandOutcome outcome = registry.delete(command, now);
         leases.deleteStore(command.getStore());
+        locks.deleteStore(command.getStore());
         return outcome;
     }
 
@@ -235,7 +259,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             LOG.debug("Lease {} of store {} expired", lease.id(), lease.store());
             // An expiry that deleted no key leaves the revision where it was: nothing to tell the gateways.
             if (outcome != null && !outcome.changes().isEmpty()) {
-                record(outcome.reply().getRequestId(), outcome, now);
+                withFreedLocks(outcome, now).forEach(o -> record(o, now));
             }
         }
         commit();

@@ -7,9 +7,11 @@ import io.dkv.schemas.CompareTarget;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.KeyValue;
 import io.dkv.schemas.Lease;
+import io.dkv.schemas.Lock;
 import io.dkv.schemas.Op;
 import io.dkv.schemas.OpResult;
 import io.dkv.schemas.OpType;
+import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
 import io.dkv.schemas.Txn;
@@ -20,6 +22,8 @@ import io.dkv.streams.internals.Replies;
 import io.dkv.streams.lease.LeaseLimits;
 import io.dkv.streams.lease.internals.LeaseApplier;
 import io.dkv.streams.lease.internals.LeaseStore;
+import io.dkv.streams.lock.LockKeys;
+import io.dkv.streams.lock.internals.LockStore;
 import io.dkv.streams.store.internals.StoreRegistry;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -42,7 +46,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>A put with a lease attaches its key to that lease, which must exist in the store (else the
  * whole transaction is refused with LEASE_NOT_FOUND); a put without one, or a delete, detaches the
- * key from the lease it had, as in etcd. Used only from the stream thread.
+ * key from the lease it had, as in etcd.
+ *
+ * <p>A put or delete of a key whose lock is held must carry the holder's handle ({@code Op.lock}),
+ * and any op that carries a handle must carry the current one (with its lease alive), else the
+ * whole transaction is refused with LOCKED: one point read of the locks state per key the chosen
+ * branch writes. Clients cannot write the lock keys ({@link LockKeys}); the lock applier writes
+ * them through {@link #applyLockKeys}. Used only from the stream thread.
  */
 public final class TxnApplier {
     private static final ByteBuffer NO_VALUE = ByteBuffer.allocate(0).asReadOnlyBuffer();
@@ -51,15 +61,31 @@ public final class TxnApplier {
     private final KeyValueStore<Bytes, byte[]> kv;
     private final LeaseStore leases;
     private final LeaseLimits leaseLimits;
+    private final LockStore locks;
 
-    public TxnApplier(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv, LeaseStore leases, LeaseLimits leaseLimits) {
+    public TxnApplier(StoreRegistry registry, KeyValueStore<Bytes, byte[]> kv, LeaseStore leases, LeaseLimits leaseLimits,
+            LockStore locks) {
         this.registry = registry;
         this.kv = kv;
         this.leases = leases;
         this.leaseLimits = leaseLimits;
+        this.locks = locks;
     }
 
-    public CommandOutcome apply(Command command) {
+    /** A client's transaction, checked against the locks at {@code nowMs} (the task's wall clock). */
+    public CommandOutcome apply(Command command, long nowMs) {
+        return apply(command, nowMs, false, null);
+    }
+
+    /**
+     * A transaction of the lock applier on the lock keys: not checked against locks, and its deletes
+     * carry {@code cause} on their tombstones.
+     */
+    public CommandOutcome applyLockKeys(Command command, String cause) {
+        return apply(command, 0, true, cause);
+    }
+
+    private CommandOutcome apply(Command command, long nowMs, boolean lockKeys, String cause) {
         String store = command.getStore();
         StoreMeta meta = registry.get(store);
         if (meta == null) {
@@ -72,6 +98,10 @@ public final class TxnApplier {
         String problem = validate(txn);
         if (problem != null) {
             return CommandOutcome.of(Replies.invalid(command, meta.getRevision(), problem));
+        }
+        if (!lockKeys && writesLockKey(txn)) {
+            return CommandOutcome.of(Replies.refused(command, Status.INVALID, "RESERVED_KEY", meta.getRevision(),
+                    "keys under " + LockKeys.PREFIX + " show the store's locks and only DKV writes them; use another key"));
         }
         Map<ByteBuffer, KeyValue> readBefore = new HashMap<>();
         boolean succeeded = txn.getCompare().stream().allMatch(c -> holds(c, readBefore(store, c.getKey(), readBefore)));
@@ -93,7 +123,10 @@ public final class TxnApplier {
                 keyDelta -= 1;
             }
         }
-        CommandOutcome refused = checkLeases(command, meta, ops, before);
+        CommandOutcome refused = lockKeys ? null : checkLocks(command, meta, ops, nowMs);
+        if (refused == null) {
+            refused = checkLeases(command, meta, ops, before);
+        }
         if (refused != null) {
             return refused;
         }
@@ -133,7 +166,7 @@ public final class TxnApplier {
                         kv.delete(storeKey);
                         moveLease(store, key, previous.getLease(), 0);
                         changeRecords.add(new Change(store, key, null, "DELETE", revision, previous.getLease(),
-                                bytes(previous.getValue())));
+                                bytes(previous.getValue()), cause));
                     }
                     result.setPrevious(revisionsOf(previous));
                 }
@@ -143,6 +176,47 @@ public final class TxnApplier {
         }
         return new CommandOutcome(Replies.of(command, Status.OK, revision)
                 .setSucceeded(succeeded).setResults(results).build(), changeRecords);
+    }
+
+    private static boolean writesLockKey(Txn txn) {
+        return List.of(txn.getSuccess(), txn.getFailure()).stream().flatMap(List::stream)
+                .anyMatch(op -> op.getType() != OpType.GET && LockKeys.isLockKey(bytes(op.getKey())));
+    }
+
+    /**
+     * Checks the branch's ops against the keys' locks: a write of a locked key needs the holder's
+     * handle, and an op that gives a handle needs the current one, whose lease lives at {@code nowMs}.
+     *
+     * @return the LOCKED refusal, with the holder (if any) but never its handle, or null when the branch may run
+     */
+    private CommandOutcome checkLocks(Command command, StoreMeta meta, List<Op> ops, long nowMs) {
+        String store = command.getStore();
+        for (Op op : ops) {
+            if (op.getType() == OpType.GET && op.getLock() == null) {
+                continue;
+            }
+            byte[] key = bytes(op.getKey());
+            Lock holder = locks.holder(store, key);
+            String problem;
+            if (holder == null) {
+                problem = op.getLock() == null ? null : "the handle is no longer valid: the key's lock was released or expired";
+            } else if (op.getLock() == null) {
+                problem = "the key is locked; pass the holder's handle (DKV-Lock, or a transaction op's \"lock\")";
+            } else if (!locks.valid(store, holder, op.getLock(), nowMs)) {
+                problem = "the handle is not the current holder's: its lock was released or expired, or it is another key's";
+            } else {
+                problem = null;
+            }
+            if (problem != null) {
+                Reply.Builder reply = Replies.of(command, Status.CONFLICT, meta.getRevision()).setCode("LOCKED")
+                        .setMessage(problem);
+                if (holder != null) {
+                    reply.setLock(locks.state(store, holder, nowMs));
+                }
+                return CommandOutcome.of(reply.build());
+            }
+        }
+        return null;
     }
 
     /**

@@ -74,17 +74,25 @@ public final class LeaseApplier {
 
     /** LEASE_REVOKE: ends the lease now and deletes its keys. Refused with LEASE_NOT_FOUND when there is no such lease. */
     public CommandOutcome revoke(Command command) {
+        return end(command, command.getLease() == null ? 0 : command.getLease().getId(), ChangeHeaders.CAUSE_LEASE_REVOKED);
+    }
+
+    /**
+     * Ends lease {@code id} of the command's store now, deleting its keys with {@code cause} on their
+     * tombstones, and answers the command. Refused with LEASE_NOT_FOUND when there is no such lease.
+     */
+    public CommandOutcome end(Command command, long id, String cause) {
         String store = command.getStore();
         StoreMeta meta = registry.get(store);
         if (meta == null) {
             return CommandOutcome.of(Replies.notFound(command));
         }
-        Lease lease = command.getLease() == null ? null : leases.get(store, command.getLease().getId());
+        Lease lease = leases.get(store, id);
         if (lease == null) {
-            return CommandOutcome.of(notFound(command, meta.getRevision(), command.getLease() == null ? 0 : command.getLease().getId()));
+            return CommandOutcome.of(notFound(command, meta.getRevision(), id));
         }
         List<Change> changes = new ArrayList<>();
-        long revision = end(store, meta, lease, ChangeHeaders.CAUSE_LEASE_REVOKED, changes);
+        long revision = end(store, meta, lease, cause, changes);
         return new CommandOutcome(Replies.of(command, Status.OK, revision).build(), changes);
     }
 

@@ -41,6 +41,11 @@ public final class LeaseStore {
         return LeaseRows.get(rows, store, id);
     }
 
+    /** How long the lease has left at {@code nowMs}; 0 when it is gone or its deadline passed. */
+    public long remainingMs(String store, long id, long nowMs) {
+        return live.remainingMs(partition, new LeaseId(store, id), nowMs).orElse(0);
+    }
+
     public int count(String store) {
         return live.count(partition, store);
     }
