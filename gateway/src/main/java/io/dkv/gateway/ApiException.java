@@ -9,19 +9,35 @@ import io.vertx.core.json.JsonObject;
 public final class ApiException extends RuntimeException {
     private final ErrorCode code;
     private final JsonObject details;
+    private final int status;
 
     public ApiException(ErrorCode code, String message) {
         this(code, message, new JsonObject());
     }
 
     public ApiException(ErrorCode code, String message, JsonObject details) {
+        this(code, message, details, code.status());
+    }
+
+    private ApiException(ErrorCode code, String message, JsonObject details, int status) {
         super(message, null, false, false);
         this.code = code;
         this.details = details;
+        this.status = status;
+    }
+
+    /** The same error answered with another HTTP status, for a code whose status depends on the endpoint (LOCKED). */
+    public ApiException withStatus(int status) {
+        return new ApiException(code, getMessage(), details, status);
     }
 
     public ErrorCode code() {
         return code;
+    }
+
+    /** The HTTP status to answer with: the code's, unless {@link #withStatus} chose another. */
+    public int status() {
+        return status;
     }
 
     public JsonObject body() {

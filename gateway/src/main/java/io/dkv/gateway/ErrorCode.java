@@ -21,6 +21,10 @@ public enum ErrorCode {
     TTL_OUT_OF_RANGE(400),
     /** An election name that is not 1 to 128 letters, digits, '.', '_', ':' or '-'. */
     INVALID_ELECTION(400),
+    /** A write names a key under {@code _locks/}, which shows the store's locks and only DKV writes. */
+    RESERVED_KEY(400),
+    /** A lock handle that is not one DKV returned ({@code <fencingToken>.<16 hex digits>}). */
+    INVALID_HANDLE(400),
     /** The request is not well-formed HTTP (its request line or headers cannot be parsed). */
     MALFORMED_HTTP(400),
     STORE_NOT_FOUND(404),
@@ -45,6 +49,12 @@ public enum ErrorCode {
     /** The caller is not (or no longer) the election's leader; nothing changed. */
     NOT_LEADER(409),
     PRECONDITION_FAILED(412),
+    /**
+     * The key's lock is held by someone else (423 on KV calls, refresh and release: the handle given is
+     * missing, released, expired or another key's; 409 on an acquire). The body gives the holder's
+     * {@code fencingToken} and {@code expiresAt}, never its handle. Nothing changed.
+     */
+    LOCKED(423),
     KEY_TOO_LARGE(413),
     VALUE_TOO_LARGE(413),
     TXN_TOO_LARGE(413),
@@ -59,6 +69,8 @@ public enum ErrorCode {
     TOO_MANY_LEASES(429),
     /** The election has {@code --max-candidates-per-election} candidates already. */
     TOO_MANY_CANDIDATES(429),
+    /** The key's lock has {@code --max-waiters-per-lock} callers waiting already. */
+    TOO_MANY_WAITERS(429),
     UNAVAILABLE(503),
     TIMEOUT(504),
     /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */

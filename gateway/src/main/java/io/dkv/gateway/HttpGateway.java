@@ -5,6 +5,7 @@ import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
+import io.dkv.gateway.lock.LockHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
@@ -46,7 +47,7 @@ public final class HttpGateway {
     private String deployment;
     private int port;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, ElectionHandlers elections,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, LockHandlers locks, ElectionHandlers elections,
             SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits) {
@@ -76,6 +77,9 @@ public final class HttpGateway {
         route(HttpMethod.GET, "/v1/stores/:store/leases/:id", leases::describe);
         route(HttpMethod.DELETE, "/v1/stores/:store/leases/:id", leases::revoke);
         route(HttpMethod.POST, "/v1/stores/:store/leases/:id/refresh", leases::refresh);
+        route(HttpMethod.POST, "/v1/stores/:store/locks/*", locks::post);
+        route(HttpMethod.GET, "/v1/stores/:store/locks/*", locks::describe);
+        route(HttpMethod.DELETE, "/v1/stores/:store/locks/*", locks::release);
         route(HttpMethod.POST, "/v1/stores/:store/elections/:name/campaign", elections::campaign);
         route(HttpMethod.GET, "/v1/stores/:store/elections/:name/leader", elections::leader);
         route(HttpMethod.GET, "/v1/stores/:store/elections/:name/observe", elections::observe);
@@ -128,7 +132,7 @@ public final class HttpGateway {
             error = new ApiException(ErrorCode.MALFORMED_HTTP, "the request is not valid HTTP/1.1: "
                     + (cause == null ? "unparseable" : cause.getMessage()));
         }
-        request.response().setStatusCode(error.code().status()).putHeader("Content-Type", "application/json")
+        request.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json")
                 .putHeader("Connection", "close").end(error.body().toBuffer()).onComplete(v -> request.connection().close());
     }
 
@@ -149,7 +153,7 @@ public final class HttpGateway {
         if (ctx.response().ended()) {
             return;
         }
-        Http.json(ctx, error.code().status(), error.body());
+        Http.json(ctx, error.status(), error.body());
     }
 
     /**

@@ -9,6 +9,7 @@ import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
+import io.dkv.gateway.lock.LockHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
 import io.dkv.gateway.watch.SseWatchHandler;
@@ -160,6 +161,8 @@ public final class DkvServer implements AutoCloseable {
         KvHandlers kv = new KvHandlers(vertx, bus, reads, config.limits(), timeout);
         LeaseHandlers leases = new LeaseHandlers(vertx, bus, reads, owners, forwarder, node.liveLeases(), config.limits(),
                 config.leaseTtls(), timeout);
+        LockHandlers locks = new LockHandlers(vertx, bus, reads, owners, forwarder, reader, node.liveLeases(), config.limits(),
+                config.leaseTtls(), config.maxLockWaitMs, timeout);
         StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
         ChangeFeed feed = new ChangeFeed(bootstrapServers, topics, config.watchProgressMs, registry);
         parts.push(feed);
@@ -167,7 +170,7 @@ public final class DkvServer implements AutoCloseable {
                 timeout, config.watchQueueLimit);
         ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
                 config.electionLimits(), timeout);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, elections,
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, locks, elections,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
                         Map.of("observe", elections.observeOverWebSocket())),

@@ -213,6 +213,27 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
         return future;
     }
 
+    /**
+     * The reply with {@code requestId} that a command sent earlier makes the processor write later
+     * (a queued lock acquire's grant), once it is committed. Call it before sending that command, so
+     * the reply cannot slip past; fails with {@link TimeoutException} after {@code timeout}.
+     */
+    public CompletableFuture<Reply> expect(String requestId, Duration timeout) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        CompletableFuture<Reply> earlier = pending.putIfAbsent(requestId, future);
+        if (earlier != null) {
+            return earlier;
+        }
+        future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, error) -> pending.remove(requestId, future));
+        return future;
+    }
+
+    /** Stops waiting for a reply {@link #expect expected} earlier. */
+    public void forget(String requestId, CompletableFuture<Reply> expected) {
+        pending.remove(requestId, expected);
+        expected.cancel(false);
+    }
+
     private void flushSoon() {
         if (flushPending.compareAndSet(false, true)) {
             flusher.execute(() -> {

@@ -101,7 +101,12 @@ public final class Commands {
         if (reply.getStatus() != Status.OK && reply.getCode() != null) {
             ErrorCode code = Arrays.stream(ErrorCode.values()).filter(c -> c.name().equals(reply.getCode())).findFirst()
                     .orElse(ErrorCode.INTERNAL);
-            throw new ApiException(code, String.valueOf(reply.getMessage()));
+            JsonObject details = new JsonObject().put("revision", reply.getRevision());
+            if (reply.getLock() != null) {
+                // The holder as anyone may see it: its handle's secret is never in a refusal.
+                details.put("fencingToken", reply.getLock().getFencingToken()).put("expiresAt", reply.getLock().getExpiresAtMs());
+            }
+            throw new ApiException(code, String.valueOf(reply.getMessage()), details);
         }
         switch (reply.getStatus()) {
             case OK -> { }

@@ -5,6 +5,7 @@ import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.LockHandle;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -16,13 +17,18 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Request parsing and response rendering that every DKV route shares. Stateless. */
 public final class Http {
+    private static final String STORES_PATH = "/v1/stores/";
     public static final String REVISION_HEADER = "DKV-Revision";
     public static final String MIN_REVISION_HEADER = "DKV-Min-Revision";
     public static final String REQUEST_ID_HEADER = "DKV-Request-Id";
     public static final String LEASE_HEADER = "DKV-Lease";
+    public static final String LOCK_HEADER = "DKV-Lock";
+    private static final Pattern HANDLE = Pattern.compile("([1-9][0-9]{0,18})\\.([0-9a-f]{16})");
     private static final Set<String> VIEWS = Set.of("json", "raw");
 
     private Http() {
@@ -161,6 +167,62 @@ public final class Http {
                     + " decimal integer); got '" + value + "'");
         }
         return id;
+    }
+
+    /** A lock's handle as the API writes it: {@code <fencingToken>.<nonce as 16 hex digits>}. */
+    public static String handle(long fencingToken, long nonce) {
+        return fencingToken + "." + String.format("%016x", nonce);
+    }
+
+    /**
+     * A handle DKV returned, as {@link #handle} writes it.
+     *
+     * @throws ApiException INVALID_HANDLE otherwise
+     */
+    public static LockHandle parseHandle(String value, String what) {
+        Matcher matcher = HANDLE.matcher(value == null ? "" : value.trim());
+        if (!matcher.matches()) {
+            throw new ApiException(ErrorCode.INVALID_HANDLE, what + " must be a lock handle as DKV returns it"
+                    + " (<fencingToken>.<16 hex digits>); got '" + value + "'");
+        }
+        try {
+            return LockHandle.newBuilder().setFencingToken(Long.parseLong(matcher.group(1)))
+                    .setNonce(Long.parseUnsignedLong(matcher.group(2), 16)).build();
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.INVALID_HANDLE, what + " has a fencing token out of range; got '" + value + "'");
+        }
+    }
+
+    /** The request's DKV-Lock header as a handle, or null when it has none. */
+    public static LockHandle lockHeader(RoutingContext ctx) {
+        String value = ctx.request().getHeader(LOCK_HEADER);
+        return value == null ? null : parseHandle(value, LOCK_HEADER);
+    }
+
+    /**
+     * The key of a key route: everything after {@code /v1/stores/<store>/<section>/} in the raw path
+     * (less {@code suffix}), percent-decoded to bytes ('+' stays '+'). The routes match the raw path
+     * too, so "..", ".", "//" and "%2F" are key bytes and never move the request to another endpoint.
+     *
+     * @throws ApiException INVALID_KEY when empty or not valid percent-encoding, KEY_TOO_LARGE over the limit
+     */
+    public static byte[] pathKey(RoutingContext ctx, String section, String suffix, Limits limits) {
+        String path = ctx.request().path();
+        int storeEnd = path.indexOf('/', STORES_PATH.length());
+        String raw = path.substring(storeEnd + section.length() + 2, path.length() - suffix.length());
+        byte[] key;
+        try {
+            key = PercentDecoder.decode(raw, false);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_KEY, "the key is not valid percent-encoding: " + e.getMessage());
+        }
+        if (key.length == 0) {
+            throw new ApiException(ErrorCode.INVALID_KEY, "the key is empty; put it after /" + section + "/ in the path");
+        }
+        if (key.length > limits.maxKeyBytes()) {
+            throw new ApiException(ErrorCode.KEY_TOO_LARGE, "keys are limited to " + limits.maxKeyBytes() + " bytes; this one has " + key.length);
+        }
+        return key;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.dkv.gateway.ErrorCode;
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.KeyValue;
 import io.dkv.schemas.Lease;
+import io.dkv.schemas.Lock;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.schemas.StoreMeta;
@@ -12,6 +13,7 @@ import io.dkv.streams.StoreEntries;
 import io.dkv.streams.StoreKeys;
 import io.dkv.streams.StreamsNode;
 import io.dkv.streams.lease.LeaseRows;
+import io.dkv.streams.lock.LockRows;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -69,16 +71,29 @@ public final class StateReader {
     public record Page(List<Entry> entries, boolean more) {
     }
 
-    /** Read access to one DKV store inside the kv and leases state stores of its partition. */
+    /** Read access to one DKV store inside the kv, leases and locks state stores of its partition. */
     public static final class View {
         private final String store;
         private final ReadOnlyKeyValueStore<Bytes, byte[]> kv;
         private final ReadOnlyKeyValueStore<Bytes, byte[]> leases;
+        private final ReadOnlyKeyValueStore<Bytes, byte[]> locks;
 
-        View(String store, ReadOnlyKeyValueStore<Bytes, byte[]> kv, ReadOnlyKeyValueStore<Bytes, byte[]> leases) {
+        View(String store, ReadOnlyKeyValueStore<Bytes, byte[]> kv, ReadOnlyKeyValueStore<Bytes, byte[]> leases,
+                ReadOnlyKeyValueStore<Bytes, byte[]> locks) {
             this.store = store;
             this.kv = kv;
             this.leases = leases;
+            this.locks = locks;
+        }
+
+        /** @return the holder of the key's lock, or null when it is free */
+        public Lock lock(byte[] key) {
+            return LockRows.holder(locks, store, key);
+        }
+
+        /** How many callers wait for the key's lock, counting at most {@code limit}. */
+        public int lockWaiters(byte[] key, int limit) {
+            return LockRows.waiters(locks, store, key, limit).size();
         }
 
         /** @return the lease, or null if the store has none of that id */
@@ -172,7 +187,7 @@ public final class StateReader {
         if (StoreEntries.liveStore(metaStore.get(store)) == null) {
             throw storeNotFound(store);
         }
-        T value = query.apply(new View(store, kvStore, leasesStore));
+        T value = query.apply(new View(store, kvStore, leasesStore, node.locksStore(partition)));
         StoreMeta meta = StoreEntries.liveStore(metaStore.get(store));
         if (meta == null) {
             throw storeNotFound(store);

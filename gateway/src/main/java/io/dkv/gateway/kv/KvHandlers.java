@@ -7,7 +7,6 @@ import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.Commands;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.OwnerReads;
-import io.dkv.gateway.internals.PercentDecoder;
 import io.dkv.gateway.internals.QueryParams;
 import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
@@ -15,6 +14,7 @@ import io.dkv.schemas.Compare;
 import io.dkv.schemas.CompareOp;
 import io.dkv.schemas.CompareTarget;
 import io.dkv.schemas.KeyValue;
+import io.dkv.schemas.LockHandle;
 import io.dkv.schemas.Op;
 import io.dkv.schemas.OpResult;
 import io.dkv.schemas.OpType;
@@ -38,8 +38,6 @@ import java.util.function.Consumer;
  * owning instance's state. Handlers never block: commands are asynchronous, reads run on workers.
  */
 public final class KvHandlers {
-    private static final String KV_PATH_START = "/v1/stores/";
-
     private final Vertx vertx;
     private final CommandBus bus;
     private final OwnerReads reads;
@@ -56,33 +54,47 @@ public final class KvHandlers {
         this.txnJson = new TxnJson(limits);
     }
 
-    /** GET /v1/stores/{store}/kv/{key}: the value as bytes, or its JSON view. */
+    /**
+     * GET /v1/stores/{store}/kv/{key}: the value as bytes, or its JSON view. With DKV-Lock the read goes
+     * through the log as a transaction's get, so it fails with 423 LOCKED unless the handle is the
+     * current holder's at that point of the store's order.
+     */
     public void get(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = key(ctx);
         boolean json = Http.wantsJson(ctx, Http.query(ctx, "view"));
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
-        reads.read(ctx, store, minRevision, view -> view.get(key), snapshot -> {
-            KeyValue entry = snapshot.value();
-            Http.revision(ctx.response(), snapshot.revision());
-            if (entry == null) {
-                throw new ApiException(ErrorCode.KEY_NOT_FOUND, "key not found in store " + store,
-                        new JsonObject().put("revision", snapshot.revision()));
-            }
-            ctx.response().putHeader("ETag", Http.etag(entry.getModRevision()))
-                    .putHeader("DKV-Mod-Revision", Long.toString(entry.getModRevision()))
-                    .putHeader("DKV-Create-Revision", Long.toString(entry.getCreateRevision()))
-                    .putHeader("DKV-Version", Long.toString(entry.getVersion()));
-            if (entry.getLease() != 0) {
-                ctx.response().putHeader(Http.LEASE_HEADER, Long.toString(entry.getLease()));
-            }
-            if (json) {
-                Http.json(ctx, 200, Http.entry(key, entry).put("revision", snapshot.revision()));
-            } else {
-                ctx.response().putHeader("Content-Type", "application/octet-stream")
-                        .end(Buffer.buffer(Http.array(entry.getValue())));
-            }
-        });
+        LockHandle lock = Http.lockHeader(ctx);
+        if (lock != null) {
+            Op get = Op.newBuilder().setType(OpType.GET).setKey(ByteBuffer.wrap(key)).setLock(lock).build();
+            Txn txn = Txn.newBuilder().setSuccess(List.of(get)).build();
+            reply(ctx, Commands.of(ctx, store, CommandType.TXN, txn),
+                    reply -> render(ctx, store, key, reply.getResults().get(0).getCurrent(), reply.getRevision(), json));
+            return;
+        }
+        reads.read(ctx, store, minRevision, view -> view.get(key),
+                snapshot -> render(ctx, store, key, snapshot.value(), snapshot.revision(), json));
+    }
+
+    private static void render(RoutingContext ctx, String store, byte[] key, KeyValue entry, long revision, boolean json) {
+        Http.revision(ctx.response(), revision);
+        if (entry == null) {
+            throw new ApiException(ErrorCode.KEY_NOT_FOUND, "key not found in store " + store,
+                    new JsonObject().put("revision", revision));
+        }
+        ctx.response().putHeader("ETag", Http.etag(entry.getModRevision()))
+                .putHeader("DKV-Mod-Revision", Long.toString(entry.getModRevision()))
+                .putHeader("DKV-Create-Revision", Long.toString(entry.getCreateRevision()))
+                .putHeader("DKV-Version", Long.toString(entry.getVersion()));
+        if (entry.getLease() != 0) {
+            ctx.response().putHeader(Http.LEASE_HEADER, Long.toString(entry.getLease()));
+        }
+        if (json) {
+            Http.json(ctx, 200, Http.entry(key, entry).put("revision", revision));
+        } else {
+            ctx.response().putHeader("Content-Type", "application/octet-stream")
+                    .end(Buffer.buffer(Http.array(entry.getValue())));
+        }
     }
 
     /** GET /v1/stores/{store}/kv?prefix=&limit=&cursor=: keys and values under a prefix, a page at a time. */
@@ -112,7 +124,8 @@ public final class KvHandlers {
 
     /**
      * PUT /v1/stores/{store}/kv/{key}: sets the value; If-Match / If-None-Match make it a compare-and-set;
-     * DKV-Lease attaches the key to a lease of the store (a put without it detaches the key).
+     * DKV-Lease attaches the key to a lease of the store (a put without it detaches the key); a locked
+     * key needs DKV-Lock with the holder's handle (else 423 LOCKED).
      */
     public void put(RoutingContext ctx) {
         String store = Http.store(ctx);
@@ -126,7 +139,7 @@ public final class KvHandlers {
         List<Compare> compares = conditions(ctx, key);
         String lease = ctx.request().getHeader(Http.LEASE_HEADER);
         Op put = Op.newBuilder().setType(OpType.PUT).setKey(ByteBuffer.wrap(key)).setValue(ByteBuffer.wrap(value))
-                .setLease(lease == null ? 0 : Http.parseLease(lease.trim(), Http.LEASE_HEADER)).build();
+                .setLease(lease == null ? 0 : Http.parseLease(lease.trim(), Http.LEASE_HEADER)).setLock(Http.lockHeader(ctx)).build();
         send(ctx, store, compares, List.of(put), key, reply -> {
             OpResult result = reply.getResults().get(0);
             KeyValue current = result.getCurrent();
@@ -145,7 +158,7 @@ public final class KvHandlers {
         byte[] key = key(ctx);
         Http.query(ctx);
         List<Compare> compares = conditions(ctx, key);
-        Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).build();
+        Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).setLock(Http.lockHeader(ctx)).build();
         send(ctx, store, compares, List.of(delete), key, reply -> {
             KeyValue previous = reply.getResults().get(0).getPrevious();
             Http.revision(ctx.response(), reply.getRevision());
@@ -217,28 +230,8 @@ public final class KvHandlers {
         return Compare.newBuilder().setKey(ByteBuffer.wrap(key)).setTarget(target).setOp(op).setNumber(number).build();
     }
 
-    /**
-     * The key: everything after {@code /v1/stores/<store>/kv/} in the raw path, percent-decoded to bytes
-     * ('+' stays '+'). The routes match the raw path too, so "..", ".", "//" and "%2F" are key bytes
-     * and never move the request to another endpoint.
-     */
     private byte[] key(RoutingContext ctx) {
-        String path = ctx.request().path();
-        int storeEnd = path.indexOf('/', KV_PATH_START.length());
-        String raw = path.substring(storeEnd + "/kv/".length());
-        byte[] key;
-        try {
-            key = PercentDecoder.decode(raw, false);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(ErrorCode.INVALID_KEY, "the key is not valid percent-encoding: " + e.getMessage());
-        }
-        if (key.length == 0) {
-            throw new ApiException(ErrorCode.INVALID_KEY, "the key is empty; put it after /kv/ in the path");
-        }
-        if (key.length > limits.maxKeyBytes()) {
-            throw new ApiException(ErrorCode.KEY_TOO_LARGE, "keys are limited to " + limits.maxKeyBytes() + " bytes; this one has " + key.length);
-        }
-        return key;
+        return Http.pathKey(ctx, "kv", "", limits);
     }
 
     private static byte[] cursor(String cursor, byte[] prefix) {

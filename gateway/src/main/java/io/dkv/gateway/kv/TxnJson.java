@@ -27,7 +27,9 @@ import java.util.Map;
 /**
  * The JSON form of a transaction:
  * {@code {"compare":[{"key":"k","target":"value|version|modRevision|createRevision|lease","op":"==|!=|<|>","value":…}],
- * "then":[{"op":"put|delete|get","key":"k","value":"v","lease":"7"}],"else":[…]}}; a put's optional lease attaches its key.
+ * "then":[{"op":"put|delete|get","key":"k","value":"v","lease":"7","lock":"42.…"}],"else":[…]}};
+ * a put's optional lease attaches its key; an op's lock is the handle of the key's lock, which a write
+ * of a locked key needs.
  * Keys and values are UTF-8 strings; {@code keyBase64} / {@code valueBase64} carry bytes.
  * Every malformed part is a 400 naming the part; sizes over {@link Limits} are 413. Thread-safe.
  */
@@ -144,6 +146,10 @@ final class TxnJson {
                 if (lease != null) {
                     op.setLease(Http.parseLease(lease instanceof String s ? s : String.valueOf(lease), at + ".lease"));
                 }
+            }
+            Object lock = json.getValue("lock");
+            if (lock != null) {
+                op.setLock(Http.parseHandle(lock instanceof String s ? s : String.valueOf(lock), at + ".lock"));
             }
             ops.add(op.build());
         }
