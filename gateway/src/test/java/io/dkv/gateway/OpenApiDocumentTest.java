@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class OpenApiDocumentTest {
 
     @Test
-    void documentsEveryErrorCodeAndTheLeaseAndElectionRoutes() throws Exception {
+    void documentsEveryErrorCodeAndTheCoordinationRoutes() throws Exception {
         JsonNode document;
         try (InputStream in = OpenApiDocumentTest.class.getResourceAsStream("/openapi.yaml")) {
             document = new ObjectMapper(new YAMLFactory()).readTree(in);
@@ -29,6 +29,6 @@ class OpenApiDocumentTest {
         assertThat(paths).contains("/v1/stores/{store}/leases", "/v1/stores/{store}/leases/{id}", "/v1/stores/{store}/leases/{id}/refresh", "/v1/stores/{store}/leases/refresh",
                 "/v1/stores/{store}/elections/{name}/campaign", "/v1/stores/{store}/elections/{name}/leader",
                 "/v1/stores/{store}/elections/{name}/observe", "/v1/stores/{store}/elections/{name}/proclaim",
-                "/v1/stores/{store}/elections/{name}/resign");
+                "/v1/stores/{store}/elections/{name}/resign", "/v1/stores/{store}/locks/{key}", "/v1/stores/{store}/locks/{key}/refresh");
     }
 }
