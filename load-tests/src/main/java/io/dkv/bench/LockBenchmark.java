@@ -221,14 +221,14 @@ public final class LockBenchmark implements Callable<Integer> {
         }
     }
 
-    /** etcd's lock service: a lease per worker (TTL 10 s, as DKV's), the lock key it returns is what unlock takes. */
+    /** etcd's lock service: a lease per worker (its session, as etcd's clients keep one), the lock key it returns is what unlock takes. */
     private static final class EtcdLocks implements Locks {
         private final Endpoint etcd;
         private final String lease;
 
         EtcdLocks(Endpoint etcd) throws Exception {
             this.etcd = etcd;
-            this.lease = call(etcd.url("/v3/lease/grant"), new JsonObject().put("TTL", 10).encode(), "POST").getString("ID");
+            this.lease = call(etcd.url("/v3/lease/grant"), new JsonObject().put("TTL", 3600).encode(), "POST").getString("ID");
         }
 
         @Override
