@@ -1,8 +1,12 @@
 package io.dkv.streams;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Keys of the {@link DkvTopology#KV_STORE} state store. One RocksDB store per Streams task holds
@@ -38,5 +42,21 @@ public final class StoreKeys {
         byte[] k = key.get();
         byte[] p = prefix.get();
         return k.length >= p.length && Arrays.equals(k, 0, p.length, p, 0, p.length);
+    }
+
+    /** Every row key of {@code store} in a state store keyed this way, for the store's delete. */
+    public static List<Bytes> rowsOf(ReadOnlyKeyValueStore<Bytes, byte[]> rows, String store) {
+        Bytes scope = prefix(store, new byte[0]);
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = rows.range(scope, null)) {
+            while (it.hasNext()) {
+                Bytes key = it.next().key;
+                if (!hasPrefix(key, scope)) {
+                    break;
+                }
+                keys.add(key);
+            }
+        }
+        return keys;
     }
 }

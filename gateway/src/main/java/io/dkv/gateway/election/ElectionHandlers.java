@@ -107,7 +107,7 @@ public final class ElectionHandlers {
         JsonObject body = Http.jsonBody(ctx, CAMPAIGN_FIELDS, "a campaign has lease, value (or valueBase64) and an optional waitMs");
         long lease = lease(body);
         byte[] value = value(body);
-        long waitMs = waitMs(body);
+        long waitMs = Http.waitMs(body, electionLimits.maxWaitMs(), "--max-campaign-wait-ms");
         OptionalInt partition = owners.localPartitionOrForward(store,
                 owner -> forwarder.forward(ctx, owner, waitMs + timeout.toMillis()));
         if (partition.isEmpty()) {
@@ -416,18 +416,6 @@ public final class ElectionHandlers {
             throw new ApiException(ErrorCode.VALUE_TOO_LARGE, "values are limited to " + limits.maxValueBytes() + " bytes; this one has " + value.length);
         }
         return value;
-    }
-
-    private long waitMs(JsonObject body) {
-        Object wait = body.getValue("waitMs");
-        if (wait == null) {
-            return 0;
-        }
-        if (!(wait instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0 || n.longValue() > electionLimits.maxWaitMs()) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "waitMs must be an integer from 0 to " + electionLimits.maxWaitMs()
-                    + " (--max-campaign-wait-ms)");
-        }
-        return n.longValue();
     }
 
     private static ApiException noCandidate(String store, String name) {

@@ -226,6 +226,23 @@ public final class Http {
     }
 
     /**
+     * A body's optional {@code waitMs}: 0 when absent.
+     *
+     * @param flag the option that sets {@code maxMs}, for the message
+     * @throws ApiException INVALID_REQUEST unless an integer from 0 to {@code maxMs}
+     */
+    public static long waitMs(JsonObject body, long maxMs, String flag) {
+        Object wait = body.getValue("waitMs");
+        if (wait == null) {
+            return 0;
+        }
+        if (!(wait instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0 || n.longValue() > maxMs) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST, "waitMs must be an integer from 0 to " + maxMs + " (" + flag + ")");
+        }
+        return n.longValue();
+    }
+
+    /**
      * A list request's page size: {@code limit} when given, else the default page size.
      *
      * @throws ApiException INVALID_REQUEST when not a positive integer, REQUEST_TOO_LARGE over the largest page

@@ -95,7 +95,7 @@ public final class LockHandlers {
         byte[] key = Http.pathKey(ctx, "locks", "", limits);
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, ACQUIRE_FIELDS, "an acquire is {\"ttlMs\": 5000, \"waitMs\": 0} or {\"lease\": \"<id>\", \"waitMs\": 0}");
-        long waitMs = waitMs(body);
+        long waitMs = Http.waitMs(body, maxWaitMs, "--max-lock-wait-ms");
         LockRequest.Builder request = LockRequest.newBuilder().setKey(ByteBuffer.wrap(key)).setWaitMs(waitMs)
                 .setNonce(ThreadLocalRandom.current().nextLong());
         if (body.getValue("lease") != null) {
@@ -331,16 +331,5 @@ public final class LockHandlers {
                     new JsonObject().put("minTtlMs", ttls.minMs()).put("maxTtlMs", ttls.maxMs()));
         }
         return ttl;
-    }
-
-    private long waitMs(JsonObject body) {
-        Object wait = body.getValue("waitMs");
-        if (wait == null) {
-            return 0;
-        }
-        if (!(wait instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0 || n.longValue() > maxWaitMs) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "waitMs must be an integer from 0 to " + maxWaitMs + " (--max-lock-wait-ms)");
-        }
-        return n.longValue();
     }
 }

@@ -109,22 +109,6 @@ public final class LeaseRows {
         return ttls;
     }
 
-    /** Every row of the store (leases and attachments), for its delete. */
-    public static List<Bytes> rowsOf(ReadOnlyKeyValueStore<Bytes, byte[]> rows, String store) {
-        Bytes scope = StoreKeys.prefix(store, EMPTY);
-        List<Bytes> keys = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = rows.range(scope, null)) {
-            while (it.hasNext()) {
-                Bytes key = it.next().key;
-                if (!StoreKeys.hasPrefix(key, scope)) {
-                    break;
-                }
-                keys.add(key);
-            }
-        }
-        return keys;
-    }
-
     private static int indexOfZero(byte[] key) {
         for (int i = 0; i < key.length; i++) {
             if (key[i] == 0) {

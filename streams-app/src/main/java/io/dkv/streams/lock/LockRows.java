@@ -65,21 +65,6 @@ public final class LockRows {
         return waiters;
     }
 
-    /** Every row of the store (holders and waiters), for its delete. */
-    public static List<Bytes> rowsOf(ReadOnlyKeyValueStore<Bytes, byte[]> rows, String store) {
-        Bytes scope = StoreKeys.prefix(store, new byte[0]);
-        List<Bytes> keys = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = rows.range(scope, null)) {
-            while (it.hasNext()) {
-                Bytes key = it.next().key;
-                if (!StoreKeys.hasPrefix(key, scope)) {
-                    break;
-                }
-                keys.add(key);
-            }
-        }
-        return keys;
-    }
 
     /** The waiter rows of one key share this prefix; its length keeps key "a"'s rows apart from key "ab"'s. */
     private static byte[] waiterScope(byte[] userKey) {

@@ -2,6 +2,7 @@ package io.dkv.streams.lease.internals;
 
 import io.dkv.schemas.DkvCodec;
 import io.dkv.schemas.Lease;
+import io.dkv.streams.StoreKeys;
 import io.dkv.streams.lease.LeaseRows;
 import io.dkv.streams.lease.LiveLeases;
 import io.dkv.streams.lease.LiveLeases.LeaseId;
@@ -97,7 +98,7 @@ public final class LeaseStore {
 
     /** The store was deleted: its leases go, without change records (its keys went with it). */
     public void deleteStore(String store) {
-        LeaseRows.rowsOf(rows, store).forEach(rows::delete);
+        StoreKeys.rowsOf(rows, store).forEach(rows::delete);
         live.forgetStore(partition, store);
     }
 }

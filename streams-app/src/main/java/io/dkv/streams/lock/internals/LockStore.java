@@ -5,6 +5,7 @@ import io.dkv.schemas.Lock;
 import io.dkv.schemas.LockHandle;
 import io.dkv.schemas.LockState;
 import io.dkv.schemas.LockWaiter;
+import io.dkv.streams.StoreKeys;
 import io.dkv.streams.lease.internals.LeaseStore;
 import io.dkv.streams.lock.LockRows;
 import io.dkv.streams.lock.LockRows.Waiting;
@@ -79,6 +80,6 @@ public final class LockStore {
 
     /** The store was deleted: its locks and queues go with it. */
     public void deleteStore(String store) {
-        LockRows.rowsOf(rows, store).forEach(rows::delete);
+        StoreKeys.rowsOf(rows, store).forEach(rows::delete);
     }
 }
