@@ -50,8 +50,27 @@ public final class LeaseHandlers {
     private final LeaseTtls ttls;
     private final Duration timeout;
 
-    /** The TTLs a grant may ask for. */
+    /** The TTLs a grant (or a lock with a lease of its own) may ask for. */
     public record LeaseTtls(long minMs, long maxMs) {
+
+        /**
+         * The body's {@code ttlMs}.
+         *
+         * @throws ApiException INVALID_REQUEST unless an integer, TTL_OUT_OF_RANGE outside the bounds
+         */
+        public long of(JsonObject body) {
+            Object value = body.getValue("ttlMs");
+            if (!(value instanceof Number n) || n.doubleValue() != n.longValue()) {
+                throw new ApiException(ErrorCode.INVALID_REQUEST, "ttlMs must be an integer number of milliseconds");
+            }
+            long ttl = n.longValue();
+            if (ttl < minMs || ttl > maxMs) {
+                throw new ApiException(ErrorCode.TTL_OUT_OF_RANGE, "ttlMs must be from " + minMs + " to " + maxMs
+                        + " (--lease-min-ttl-ms, --lease-max-ttl-ms); got " + ttl,
+                        new JsonObject().put("minTtlMs", minMs).put("maxTtlMs", maxMs));
+            }
+            return ttl;
+        }
     }
 
     public LeaseHandlers(Vertx vertx, CommandBus bus, OwnerReads reads, Owners owners, ReadForwarder forwarder,
@@ -72,16 +91,7 @@ public final class LeaseHandlers {
         String store = Http.store(ctx);
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, GRANT_FIELDS, "a grant is {\"ttlMs\": 10000} with an optional \"id\"");
-        Object ttlValue = body.getValue("ttlMs");
-        if (!(ttlValue instanceof Number ttlNumber) || ttlNumber.doubleValue() != ttlNumber.longValue()) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "ttlMs must be an integer number of milliseconds");
-        }
-        long ttl = ttlNumber.longValue();
-        if (ttl < ttls.minMs() || ttl > ttls.maxMs()) {
-            throw new ApiException(ErrorCode.TTL_OUT_OF_RANGE, "ttlMs must be from " + ttls.minMs() + " to " + ttls.maxMs()
-                    + " (--lease-min-ttl-ms, --lease-max-ttl-ms); got " + ttl,
-                    new JsonObject().put("minTtlMs", ttls.minMs()).put("maxTtlMs", ttls.maxMs()));
-        }
+        long ttl = ttls.of(body);
         Object idValue = body.getValue("id");
         long id = idValue == null ? ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE)
                 : Http.parseLease(idValue instanceof String s ? s : String.valueOf(idValue), "id");

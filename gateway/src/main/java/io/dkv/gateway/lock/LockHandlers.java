@@ -105,7 +105,7 @@ public final class LockHandlers {
             Object lease = body.getValue("lease");
             request.setLease(Http.parseLease(lease instanceof String s ? s : String.valueOf(lease), "lease"));
         } else {
-            request.setTtlMs(ttl(body)).setLease(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
+            request.setTtlMs(ttls.of(body)).setLease(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
         }
         Command command = Commands.builder(ctx, store, CommandType.LOCK_ACQUIRE).setLock(request.build()).build();
         if (waitMs == 0) {
@@ -317,19 +317,5 @@ public final class LockHandlers {
             throw new ApiException(ErrorCode.INVALID_HANDLE, "pass the lock's handle in the " + Http.LOCK_HEADER + " header");
         }
         return handle;
-    }
-
-    private long ttl(JsonObject body) {
-        Object value = body.getValue("ttlMs");
-        if (!(value instanceof Number n) || n.doubleValue() != n.longValue()) {
-            throw new ApiException(ErrorCode.INVALID_REQUEST, "ttlMs must be an integer number of milliseconds (or give a lease)");
-        }
-        long ttl = n.longValue();
-        if (ttl < ttls.minMs() || ttl > ttls.maxMs()) {
-            throw new ApiException(ErrorCode.TTL_OUT_OF_RANGE, "ttlMs must be from " + ttls.minMs() + " to " + ttls.maxMs()
-                    + " (--lease-min-ttl-ms, --lease-max-ttl-ms: a lock's TTL is its lease's); got " + ttl,
-                    new JsonObject().put("minTtlMs", ttls.minMs()).put("maxTtlMs", ttls.maxMs()));
-        }
-        return ttl;
     }
 }
