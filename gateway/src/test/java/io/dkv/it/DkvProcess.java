@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A DKV server in a child JVM (the test's classpath), so a test can SIGKILL it. */
-final class DkvProcess implements AutoCloseable {
+public final class DkvProcess implements AutoCloseable {
     private final Process process;
     private final int port;
 
@@ -21,7 +21,7 @@ final class DkvProcess implements AutoCloseable {
     }
 
     /** Starts DKV with {@code extraArgs} after the test's options, and waits until it is ready. */
-    static DkvProcess start(String prefix, Path dataDir, int port, Path log, String... extraArgs) {
+    public static DkvProcess start(String prefix, Path dataDir, int port, Path log, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.dkv.server.DkvMain",
@@ -46,12 +46,12 @@ final class DkvProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed or committed on the way out. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
     }
 
@@ -61,7 +61,7 @@ final class DkvProcess implements AutoCloseable {
         process.waitFor();
     }
 
-    static File logFile(Path dir) {
+    public static File logFile(Path dir) {
         return dir.resolve("dkv.log").toFile();
     }
 }

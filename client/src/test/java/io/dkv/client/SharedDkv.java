@@ -1,0 +1,28 @@
+package io.dkv.client;
+
+import io.dkv.it.TestDkv;
+import io.dkv.server.DkvServer;
+import java.util.UUID;
+
+/** One real DKV (embedded broker, Streams, RocksDB, HTTP gateway) shared by the client tests of this JVM. */
+final class SharedDkv {
+    private static DkvServer server;
+
+    private SharedDkv() {
+    }
+
+    static synchronized int port() {
+        if (server == null) {
+            server = TestDkv.start(TestDkv.config());
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        }
+        return server.port();
+    }
+
+    /** A client of a store created for the caller alone. */
+    static DkvClient newStoreClient() {
+        DkvClient client = DkvClient.connect("c" + UUID.randomUUID().toString().substring(0, 8), "localhost:" + port());
+        client.createStore();
+        return client;
+    }
+}
