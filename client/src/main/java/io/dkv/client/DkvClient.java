@@ -1,10 +1,13 @@
 package io.dkv.client;
 
+import io.dkv.client.cache.CacheOptions;
+import io.dkv.client.cache.DkvCache;
 import io.dkv.client.election.Elections;
 import io.dkv.client.internals.Blocking;
 import io.dkv.client.internals.Call;
 import io.dkv.client.internals.ClientSettings;
 import io.dkv.client.internals.Gateways;
+import io.dkv.client.internals.HttpCache;
 import io.dkv.client.internals.HttpElections;
 import io.dkv.client.internals.HttpKv;
 import io.dkv.client.internals.HttpLeases;
@@ -38,7 +41,8 @@ import javax.net.ssl.SSLContext;
  * <p>Calls spread over the gateways and fail over when one cannot be reached; a write keeps its
  * {@code DKV-Request-Id} over every retry, so DKV applies it at most once; reads see at least every
  * revision this client has seen, whichever gateway answers (read-your-writes). The parts
- * ({@link #kv()}, {@link #watch()}, {@link #leases()}, {@link #locks()}, {@link #elections()}) share
+ * ({@link #kv()}, {@link #watch()}, {@link #leases()}, {@link #locks()}, {@link #elections()},
+ * {@link #cache}) share
  * one HTTP client, one scheduler thread and one WebSocket per gateway.
  *
  * <p>Thread-safe; create one per store and application and share it. {@link #close()} stops keep-alives
@@ -104,6 +108,15 @@ public final class DkvClient implements AutoCloseable {
 
     public <T> Watches<T> watch(Codec<T> codec) {
         return new HttpWatches<>(sockets, codec);
+    }
+
+    /**
+     * A distributed cache on the keys under {@code prefix} (for example {@code "cache/products/"}),
+     * with values through {@code codec}. With a near cache it first starts its watch (blocking up to
+     * the request timeout). Close it to stop that watch.
+     */
+    public <V> DkvCache<V> cache(String prefix, Codec<V> codec, CacheOptions options) {
+        return new HttpCache<>(kv(codec), watch(codec), leases, locks, prefix, options, io);
     }
 
     public Leases leases() {

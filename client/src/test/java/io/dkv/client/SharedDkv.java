@@ -13,8 +13,8 @@ final class SharedDkv {
 
     static synchronized int port() {
         if (server == null) {
+            // Not closed: at exit it would race the broker's own shutdown hook and wait out Kafka timeouts.
             server = TestDkv.start(TestDkv.config());
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         }
         return server.port();
     }

@@ -231,6 +231,8 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
     private void reached(long revision) {
         lastRevision = Math.max(lastRevision, revision);
         deliveredRevision = lastRevision;
+        // What a watch delivered has committed: later reads through this client see at least it.
+        sockets.transport().sawRevision(lastRevision);
     }
 
     private void disconnected() {
