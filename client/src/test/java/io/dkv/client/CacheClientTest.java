@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dkv.client.cache.CacheOptions;
 import io.dkv.client.cache.DkvCache;
+import io.dkv.it.SharedDkv;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ class CacheClientTest {
 
     @BeforeEach
     void connect() {
-        one = SharedDkv.newStoreClient();
+        one = TestStores.newStoreClient();
         two = DkvClient.connect(one.store(), "localhost:" + SharedDkv.port());
     }
 

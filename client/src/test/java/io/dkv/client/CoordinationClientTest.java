@@ -30,7 +30,7 @@ class CoordinationClientTest {
 
     @BeforeEach
     void connect() {
-        client = SharedDkv.newStoreClient();
+        client = TestStores.newStoreClient();
     }
 
     @AfterEach

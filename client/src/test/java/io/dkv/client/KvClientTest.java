@@ -14,6 +14,7 @@ import io.dkv.client.kv.Put;
 import io.dkv.client.kv.Txn;
 import io.dkv.client.kv.TxnResult;
 import io.dkv.it.DkvHttp;
+import io.dkv.it.SharedDkv;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class KvClientTest {
 
     @BeforeEach
     void connect() {
-        client = SharedDkv.newStoreClient();
+        client = TestStores.newStoreClient();
         kv = client.kv();
     }
 

@@ -9,6 +9,7 @@ import io.dkv.client.kv.KvStatus;
 import io.dkv.client.lease.KeepAlive;
 import io.dkv.it.TestDkv;
 import io.dkv.server.DkvServer;
+import io.dkv.it.SharedDkv;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -24,7 +24,7 @@ class WatchClientTest {
 
     @BeforeEach
     void connect() {
-        client = SharedDkv.newStoreClient();
+        client = TestStores.newStoreClient();
     }
 
     @AfterEach
