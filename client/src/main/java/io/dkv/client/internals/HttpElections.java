@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -100,22 +99,17 @@ public final class HttpElections implements Elections {
     }
 
     /** One observation, restarted on the current owner whenever its socket drops; repeats of the same state are not delivered. */
-    private final class Observation implements Subscription, WatchSocket.Handler {
+    private final class Observation extends SocketAttempts<Subscription> implements Subscription {
         private final String election;
         private final Consumer<Optional<Leader>> onChange;
         private final String name = "o" + IDS.incrementAndGet();
-        private final CompletableFuture<Subscription> started = new CompletableFuture<>();
-        private final long startDeadline = System.nanoTime() + transport.settings().requestTimeout().toNanos();
         private int attempts;
-        private int failuresInARow;
-        private String attemptId;
-        private WatchSocket socket;
-        private boolean stopped;
         private boolean delivered;
         private Leader last;
         private volatile long lastRevision;
 
         Observation(String election, Consumer<Optional<Leader>> onChange) {
+            super(HttpElections.this.transport);
             this.election = election;
             this.onChange = onChange;
         }
@@ -127,7 +121,8 @@ public final class HttpElections implements Elections {
             return started;
         }
 
-        private void next() {
+        @Override
+        protected void next() {
             String id = name + "." + (++attempts);
             attemptId = id;
             sockets.owner().whenComplete((s, error) -> {
@@ -145,24 +140,9 @@ public final class HttpElections implements Elections {
             });
         }
 
-        private void retryLater(Throwable error) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            if (!started.isDone() && (System.nanoTime() - startDeadline > 0 || cause instanceof DkvException.Rejected)) {
-                stopped = true;
-                started.completeExceptionally(cause != null ? cause
-                        : new DkvException.Unavailable("UNREACHABLE", 0, "no gateway accepted the observation in time", null));
-                return;
-            }
-            ClientSettings settings = transport.settings();
-            long pause = Math.min(settings.retryBackoff().toNanos() << Math.min(failuresInARow++, 6), settings.maxRetryBackoff().toNanos());
-            String id = attemptId;
-            transport.scheduler().schedule(() -> {
-                synchronized (this) {
-                    if (!stopped && id.equals(attemptId)) {
-                        next();
-                    }
-                }
-            }, pause, TimeUnit.NANOSECONDS);
+        @Override
+        protected String what() {
+            return "the observation of " + election;
         }
 
         @Override
@@ -173,7 +153,7 @@ public final class HttpElections implements Elections {
             String type = String.valueOf(Json.string(frame, "type"));
             switch (type) {
                 case "leader", "no-leader" -> {
-                    failuresInARow = 0;
+                    succeeded();
                     lastRevision = Json.number(frame, "revision");
                     Leader now = type.equals("leader") ? leader(frame) : null;
                     if (!delivered || !sameState(last, now)) {
@@ -222,20 +202,7 @@ public final class HttpElections implements Elections {
 
         @Override
         public void stop() {
-            WatchSocket current;
-            String id;
-            synchronized (this) {
-                if (stopped) {
-                    return;
-                }
-                stopped = true;
-                current = socket;
-                id = attemptId;
-            }
-            if (current != null && !current.isClosed()) {
-                current.unregister(id);
-                current.send(Json.object().put("type", "cancel").put("id", id));
-            }
+            stopAttempts();
         }
 
         @Override

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * takes a snapshot instead ({@link WatchListener#onResnapshot}). Frame handling and listener calls are
  * serialized on the watch.
  */
-final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
+final class ResumableWatch<T> extends SocketAttempts<WatchStart<T>> implements Subscription {
     /** Error codes a retry cannot fix: the watch (or its start) fails with them. */
     private static final Set<String> FATAL = Set.of("INVALID_KEY", "KEY_TOO_LARGE", "INVALID_REQUEST", "INVALID_REVISION",
             "STORE_NOT_FOUND", "REQUEST_TOO_LARGE", "INVALID_JSON");
@@ -39,28 +38,22 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
     private final WatchOptions options;
     private final WatchListener<T> listener;
     private final String name = "w" + IDS.incrementAndGet();
-    private final CompletableFuture<WatchStart<T>> started = new CompletableFuture<>();
-    private final long startDeadline;
 
     private long lastRevision = -1;
     private volatile long deliveredRevision;
     private int attempts;
-    private int failuresInARow;
-    private String attemptId;
-    private WatchSocket socket;
     private boolean snapshotting;
     private boolean disconnected;
-    private boolean stopped;
     private List<Entry<T>> snapshot = new ArrayList<>();
 
     ResumableWatch(WatchSockets sockets, Codec<T> codec, byte[] scope, boolean prefix, WatchOptions options, WatchListener<T> listener) {
+        super(sockets.transport());
         this.sockets = sockets;
         this.codec = codec;
         this.scope = scope;
         this.prefix = prefix;
         this.options = options;
         this.listener = listener;
-        this.startDeadline = System.nanoTime() + sockets.transport().settings().requestTimeout().toNanos();
     }
 
     CompletableFuture<WatchStart<T>> start() {
@@ -74,7 +67,8 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
     }
 
     /** Starts the next attempt: a snapshot when one is due, else changes after the last revision. */
-    private void next() {
+    @Override
+    protected void next() {
         if (stopped) {
             return;
         }
@@ -115,24 +109,9 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
         });
     }
 
-    private void retryLater(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-        if (!started.isDone() && (System.nanoTime() - startDeadline > 0 || cause instanceof DkvException.Rejected)) {
-            stopped = true;
-            started.completeExceptionally(cause != null ? cause
-                    : new DkvException.Unavailable("UNREACHABLE", 0, "no gateway accepted the watch in time", null));
-            return;
-        }
-        ClientSettings settings = sockets.transport().settings();
-        long pause = Math.min(settings.retryBackoff().toNanos() << Math.min(failuresInARow++, 6), settings.maxRetryBackoff().toNanos());
-        String id = attemptId;
-        sockets.transport().scheduler().schedule(() -> {
-            synchronized (this) {
-                if (id.equals(attemptId)) {
-                    next();
-                }
-            }
-        }, pause, TimeUnit.NANOSECONDS);
+    @Override
+    protected String what() {
+        return "the watch";
     }
 
     @Override
@@ -243,7 +222,7 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
     }
 
     private void live(long revision) {
-        failuresInARow = 0;
+        succeeded();
         if (disconnected) {
             disconnected = false;
             listener.onResumed(revision);
@@ -267,20 +246,7 @@ final class ResumableWatch<T> implements Subscription, WatchSocket.Handler {
 
     @Override
     public void stop() {
-        WatchSocket current;
-        String id;
-        synchronized (this) {
-            if (stopped) {
-                return;
-            }
-            stopped = true;
-            current = socket;
-            id = attemptId;
-        }
-        if (current != null && !current.isClosed()) {
-            current.unregister(id);
-            current.send(Json.object().put("type", "cancel").put("id", id));
-        }
+        stopAttempts();
     }
 
     @Override
