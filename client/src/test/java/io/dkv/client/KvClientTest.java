@@ -166,6 +166,16 @@ class KvClientTest {
     }
 
     @Test
+    void aCallsOwnDeadlineBoundsItsWait() {
+        long future = kv.put("dl", "v").revision() + 1_000_000;
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> kv.get("dl", Get.atLeast(future), Get.timeout(Duration.ofMillis(700))))
+                .isInstanceOf(DkvException.Timeout.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(650), Duration.ofSeconds(5));
+        assertThat(kv.get("dl").value()).isEqualTo("v");
+    }
+
+    @Test
     void failuresAreExceptionsWithCodesAndExpectedOutcomesAreNot() throws Exception {
         try (DkvClient noStore = DkvClient.connect("never-created", "localhost:" + SharedDkv.port())) {
             assertThatThrownBy(() -> noStore.kv().get("k")).isInstanceOf(DkvException.Rejected.class)

@@ -174,6 +174,29 @@ public final class ClientBenchmark implements Callable<Integer> {
             System.out.printf("| client GET (DKV) | %.2f ms | %.2f ms | %.2f ms | one caller |%n", plain.getValueAtPercentile(50) / 1e6,
                     plain.getValueAtPercentile(99) / 1e6, plain.getValueAtPercentile(99.9) / 1e6);
             System.out.println("near-cache stats: " + cache.stats());
+            staleness(client, cache);
+        }
+    }
+
+    /**
+     * How long a near cache serves the old value after another client's write was acknowledged: the
+     * other client writes, and this one reads its near cache in a spin until the new value shows.
+     */
+    private void staleness(DkvClient reader, DkvCache<String> near) {
+        try (DkvClient writer = DkvClient.builder().store(STORE).servers("localhost:" + dkvPort).build()) {
+            Histogram stale = new Histogram(60_000_000L, 3);
+            for (int i = 0; i < 500; i++) {
+                String next = "w" + i;
+                near.get("stale");
+                writer.kv().put("near/stale", next);
+                long acked = System.nanoTime();
+                while (!near.get("stale").orElse("").equals(next)) {
+                    Thread.onSpinWait();
+                }
+                stale.recordValue(Math.max(1, (System.nanoTime() - acked) / 1000));
+            }
+            System.out.printf("near-cache staleness after another client's acknowledged write (500 writes): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    stale.getValueAtPercentile(50) / 1000.0, stale.getValueAtPercentile(99) / 1000.0, stale.getMaxValue() / 1000.0);
         }
     }
 

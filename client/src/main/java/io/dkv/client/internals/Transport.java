@@ -125,16 +125,18 @@ public final class Transport {
             if (failure instanceof ConnectException || !(failure instanceof HttpTimeoutException)) {
                 gateways.unreachable(gateway);
             }
-            DkvException unreachable = new DkvException.Unavailable("UNREACHABLE", 0,
-                    "gateway " + gateway + " did not answer " + call.method + " " + call.path + ": " + failure, failure);
+            DkvException failed = failure instanceof HttpTimeoutException
+                    ? new DkvException.Timeout(call.method + " " + call.path + " got no answer from " + gateway + " within its deadline", failure)
+                    : new DkvException.Unavailable("UNREACHABLE", 0,
+                            "gateway " + gateway + " did not answer " + call.method + " " + call.path + ": " + failure, failure);
             if (!(failure instanceof IOException) || attempt >= settings.maxAttempts()) {
-                result.completeExceptionally(failure instanceof IOException
+                result.completeExceptionally(failure instanceof IOException && !(failed instanceof DkvException.Timeout)
                         ? new DkvException.Unavailable("UNREACHABLE", 0, "no gateway of " + gateways.all()
                                 + " answered " + call.method + " " + call.path + " after " + attempt + " attempts; last: " + failure, failure)
-                        : unreachable);
+                        : failed);
                 return;
             }
-            retry(call, deadline, attempt, order, index, unreachable, result);
+            retry(call, deadline, attempt, order, index, failed, result);
         });
     }
 
