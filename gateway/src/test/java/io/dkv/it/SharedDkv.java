@@ -1,5 +1,6 @@
 package io.dkv.it;
 
+import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
 
 /**
@@ -9,6 +10,7 @@ import io.dkv.server.DkvServer;
  */
 public final class SharedDkv {
     private static DkvServer server;
+    private static DkvConfig config;
 
     private SharedDkv() {
     }
@@ -16,9 +18,16 @@ public final class SharedDkv {
     /** The shared server's HTTP port, starting it on first use. */
     public static synchronized int port() {
         if (server == null) {
+            config = TestDkv.config();
             // Not closed: at exit it would race the broker's own shutdown hook and wait out Kafka timeouts.
-            server = TestDkv.start(TestDkv.config());
+            server = TestDkv.start(config);
         }
         return server.port();
+    }
+
+    /** The shared server's topic prefix: a store's change topic is {@code <prefix>.store.<store>.changes}. */
+    public static synchronized String topicPrefix() {
+        port();
+        return config.topicPrefix;
     }
 }
