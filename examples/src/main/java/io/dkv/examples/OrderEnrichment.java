@@ -29,7 +29,7 @@ import org.apache.kafka.streams.kstream.Produced;
  *       co-partitioned topics).</li>
  * </ul>
  *
- * <p>Run it with {@code KAFKA_BOOTSTRAP} (default localhost:9092) and {@code DKV_TOPIC_PREFIX}
+ * <p>Run it with {@code KAFKA_BOOTSTRAP} (default localhost:19092, the embedded broker of bin/dkv) and {@code DKV_TOPIC_PREFIX}
  * (default dkv); it reads {@code orders} and writes {@code orders-enriched}.
  */
 public final class OrderEnrichment {
@@ -62,7 +62,7 @@ public final class OrderEnrichment {
 
     public static void main(String[] args) throws Exception {
         String prefix = System.getenv().getOrDefault("DKV_TOPIC_PREFIX", "dkv");
-        Properties config = config(System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "localhost:9092"),
+        Properties config = config(System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "localhost:19092"),
                 "dkv-order-enrichment", Path.of(System.getProperty("java.io.tmpdir"), "dkv-order-enrichment"));
         KafkaStreams streams = new KafkaStreams(topology(prefix + ".store.customers.changes", "orders", "orders-enriched"), config);
         Runtime.getRuntime().addShutdownHook(new Thread(streams::close));

@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   <li>A delete is a tombstone (null value); its revision is in its headers.</li>
  * </ul>
  *
- * <p>Run it with {@code KAFKA_BOOTSTRAP} (default localhost:9092), {@code DKV_TOPIC_PREFIX} (default
+ * <p>Run it with {@code KAFKA_BOOTSTRAP} (default localhost:19092, the embedded broker of bin/dkv), {@code DKV_TOPIC_PREFIX} (default
  * dkv) and {@code DKV_STORE}: {@code java -cp 'examples/target/examples-0.1.0-SNAPSHOT.jar:examples/target/lib/*' io.dkv.examples.StoreMirror}.
  * Not thread-safe: one thread polls; {@link #snapshot()} may be read from any thread.
  */
@@ -79,7 +79,7 @@ public final class StoreMirror implements AutoCloseable {
     public static void main(String[] args) {
         String prefix = System.getenv().getOrDefault("DKV_TOPIC_PREFIX", "dkv");
         String store = System.getenv().getOrDefault("DKV_STORE", "examples");
-        try (StoreMirror mirror = new StoreMirror(System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "localhost:9092"),
+        try (StoreMirror mirror = new StoreMirror(System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "localhost:19092"),
                 prefix + ".store." + store + ".changes")) {
             long shown = -1;
             while (true) {
