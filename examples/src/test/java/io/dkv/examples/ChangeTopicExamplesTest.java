@@ -36,10 +36,6 @@ class ChangeTopicExamplesTest {
         return client;
     }
 
-    private static String changeTopic(String store) {
-        return SharedDkv.topicPrefix() + ".store." + store + ".changes";
-    }
-
     @Test
     void aMirrorTakesAFullCopyAndThenFollowsEveryChange() {
         String store = "mirror" + UUID.randomUUID().toString().substring(0, 8);
@@ -48,7 +44,7 @@ class ChangeTopicExamplesTest {
             dkv.kv().put("b", "1");
             dkv.kv().delete("b");
             long copied = dkv.kv().put("c", "1").revision();
-            try (StoreMirror mirror = new StoreMirror(SharedKafka.bootstrapServers(), changeTopic(store))) {
+            try (StoreMirror mirror = new StoreMirror(SharedKafka.bootstrapServers(), SharedDkv.changeTopic(store))) {
                 await().atMost(WAIT).until(() -> {
                     mirror.poll(Duration.ofMillis(100));
                     return mirror.revision() >= copied;
@@ -76,7 +72,7 @@ class ChangeTopicExamplesTest {
             admin.createTopics(List.of(new NewTopic(orders, 1, (short) 1), new NewTopic(enriched, 1, (short) 1))).all().get();
         }
         try (DkvClient dkv = client(store);
-                KafkaStreams streams = new KafkaStreams(OrderEnrichment.topology(changeTopic(store), orders, enriched),
+                KafkaStreams streams = new KafkaStreams(OrderEnrichment.topology(SharedDkv.changeTopic(store), orders, enriched),
                         OrderEnrichment.config(SharedKafka.bootstrapServers(), store + "-enrichment",
                                 Files.createTempDirectory("dkv-streams-example")));
                 KafkaProducer<String, String> producer = producer();

@@ -25,9 +25,14 @@ public final class SharedDkv {
         return server.port();
     }
 
-    /** The shared server's topic prefix: a store's change topic is {@code <prefix>.store.<store>.changes}. */
+    /** The shared server's topic prefix. */
     public static synchronized String topicPrefix() {
         port();
         return config.topicPrefix;
+    }
+
+    /** The change topic of a store of the shared server. */
+    public static String changeTopic(String store) {
+        return topicPrefix() + ".store." + store + ".changes";
     }
 }

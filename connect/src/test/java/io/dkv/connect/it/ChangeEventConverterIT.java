@@ -1,6 +1,6 @@
 package io.dkv.connect.it;
 
-import static io.dkv.connect.it.SharedConnect.changeTopic;
+import static io.dkv.it.SharedDkv.changeTopic;
 import static io.dkv.connect.it.SharedConnect.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

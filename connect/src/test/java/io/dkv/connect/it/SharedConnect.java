@@ -35,9 +35,4 @@ public final class SharedConnect {
         client.createStore();
         return client;
     }
-
-    /** The change topic of a store of the shared DKV. */
-    public static String changeTopic(String store) {
-        return SharedDkv.topicPrefix() + ".store." + store + ".changes";
-    }
 }
