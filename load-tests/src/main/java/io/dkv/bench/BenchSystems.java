@@ -13,6 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
 
 /**
  * Starting, waiting for and stopping the systems a benchmark measures (a single-machine DKV, a
@@ -54,6 +59,57 @@ final class BenchSystems {
                 "--initial-cluster", "default=" + peer), dir, "etcd");
         awaitHttp(vertx, endpoint, HttpMethod.GET, "/health", null, etcd);
         return etcd;
+    }
+
+    /** Starts a {@code redis-server} (no persistence) on loopback at {@code port} and waits until it answers. */
+    static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
+        Process redis = launch(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toAbsolutePath().toString()), dir, "redis");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                jedis.ping();
+                return redis;
+            } catch (RuntimeException e) {
+                if (!redis.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("redis-server did not start (apt-get install redis-server); see "
+                            + dir.resolve("redis.log"), e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * Calls per second of {@code call} made back to back on {@code threads} threads for {@code seconds};
+     * each thread first opens its own {@code R} (a connection, or nothing) and closes it at the end.
+     */
+    static <R extends AutoCloseable> double callsPerSecond(int threads, int seconds, Callable<R> open, Consumer<R> call)
+            throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(threads);
+        long started = System.nanoTime();
+        long end = started + TimeUnit.SECONDS.toNanos(seconds);
+        for (int t = 0; t < threads; t++) {
+            Thread thread = new Thread(() -> {
+                long mine = 0;
+                try (R resource = open.call()) {
+                    while (System.nanoTime() < end) {
+                        call.accept(resource);
+                        mine++;
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    done.addAndGet(mine);
+                    finished.countDown();
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+        }
+        finished.await();
+        return done.get() / ((System.nanoTime() - started) / 1e9);
     }
 
     static Process launch(List<String> command, Path dir, String name) throws IOException {

@@ -102,11 +102,9 @@ public final class CacheSinkBenchmark implements Callable<Integer> {
         Vertx vertx = Vertx.vertx();
         Endpoint endpoint = new Endpoint("localhost", dkvPort);
         Process dkv = BenchSystems.startDkv(vertx, dkvCommand, work.resolve("dkv"), endpoint, kafkaPort);
-        Process redis = BenchSystems.launch(List.of("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", work.toString()), work.resolve("redis"), "redis");
+        Process redis = BenchSystems.startRedis(work.resolve("redis"), redisPort);
         Process connect = null;
         try {
-            awaitRedis(redis);
             connect = startConnect(work.resolve("connect"));
             JedisPubSub subscriber = subscribe();
             List<String> rows = new ArrayList<>();
@@ -291,21 +289,6 @@ public final class CacheSinkBenchmark implements Callable<Integer> {
                         + " of " + count + " changes of " + store + " within " + timeoutSeconds + " s");
             }
             Thread.sleep(100);
-        }
-    }
-
-    private void awaitRedis(Process redis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            try (Jedis jedis = new Jedis("127.0.0.1", redisPort)) {
-                jedis.ping();
-                return;
-            } catch (RuntimeException e) {
-                if (!redis.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("redis-server did not start (apt-get install redis-server)", e);
-                }
-                Thread.sleep(100);
-            }
         }
     }
 

@@ -22,6 +22,7 @@ import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import redis.clients.jedis.Jedis;
 
 /**
  * The Java client's overhead: put and get through {@code DkvClient} (blocking calls, one thread per
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
  * same single-machine DKV, alternating which goes first each round, at each caller count; the ratio
  * client/raw of throughput is reported as the median over the rounds. Then the near cache: the
  * latency of a hit (one thread, every call timed in nanoseconds), hit throughput on all cores, and a
- * plain client GET for scale. Prints Markdown tables for docs/BENCHMARKS.md.
+ * plain client GET for scale; once DKV has stopped, a Redis GET from the same JVM. Prints Markdown
+ * tables for docs/BENCHMARKS.md.
  */
 @Command(name = "client-benchmark", mixinStandardHelpOptions = true)
 public final class ClientBenchmark implements Callable<Integer> {
@@ -65,6 +67,9 @@ public final class ClientBenchmark implements Callable<Integer> {
 
     @Option(names = "--near-hits", defaultValue = "5000000", description = "timed near-cache hits")
     int nearHits;
+
+    @Option(names = "--redis-port", defaultValue = "16379", description = "for the Redis GET measured after DKV stops")
+    int redisPort;
 
     @Option(names = "--work-dir")
     Path workDir;
@@ -125,7 +130,38 @@ public final class ClientBenchmark implements Callable<Integer> {
             BenchSystems.stop(dkv);
             vertx.close().await();
         }
+        redisGet(work.resolve("redis"), value);
         return 0;
+    }
+
+    /**
+     * A Redis GET from this JVM (Jedis, one connection per thread) for scale beside the near cache,
+     * measured once DKV has stopped so that the two do not share the cores.
+     */
+    private void redisGet(Path dir, String value) throws Exception {
+        Process redis = BenchSystems.startRedis(dir, redisPort);
+        try {
+            Histogram get = new Histogram(60_000_000_000L, 3);
+            try (Jedis jedis = new Jedis("127.0.0.1", redisPort)) {
+                jedis.set("hot", value);
+                for (int i = 0; i < 20_000; i++) {
+                    jedis.get("hot");
+                }
+                for (int i = 0; i < 100_000; i++) {
+                    long start = System.nanoTime();
+                    jedis.get("hot");
+                    get.recordValue(System.nanoTime() - start);
+                }
+            }
+            int threads = Runtime.getRuntime().availableProcessors();
+            double perSecond = BenchSystems.callsPerSecond(threads, durationSeconds, () -> new Jedis("127.0.0.1", redisPort),
+                    jedis -> jedis.get("hot"));
+            System.out.printf("| Redis GET (Jedis, DKV stopped) | %.1f µs | %.1f µs | %.1f µs | %,.0f/s on %d threads |%n",
+                    get.getValueAtPercentile(50) / 1e3, get.getValueAtPercentile(99) / 1e3, get.getValueAtPercentile(99.9) / 1e3,
+                    perSecond, threads);
+        } finally {
+            BenchSystems.stop(redis);
+        }
     }
 
     private void nearCache(DkvClient client, String value) throws InterruptedException {
@@ -142,23 +178,7 @@ public final class ClientBenchmark implements Callable<Integer> {
                 hit.recordValue(System.nanoTime() - start);
             }
             int threads = Runtime.getRuntime().availableProcessors();
-            AtomicLong done = new AtomicLong();
-            CountDownLatch finished = new CountDownLatch(threads);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
-            long started = System.nanoTime();
-            for (int t = 0; t < threads; t++) {
-                start(() -> {
-                    long mine = 0;
-                    while (System.nanoTime() < end) {
-                        cache.get("hot");
-                        mine++;
-                    }
-                    done.addAndGet(mine);
-                    finished.countDown();
-                });
-            }
-            finished.await();
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double hitsPerSecond = BenchSystems.callsPerSecond(threads, durationSeconds, () -> () -> { }, none -> cache.get("hot"));
             Kv<String> kv = client.kv();
             Histogram plain = new Histogram(60_000_000_000L, 3);
             for (int i = 0; i < 2000; i++) {
@@ -170,7 +190,7 @@ public final class ClientBenchmark implements Callable<Integer> {
             System.out.println("| read | p50 | p99 | p99.9 | throughput |");
             System.out.println("|---|---|---|---|---|");
             System.out.printf("| near-cache hit | %.0f ns | %.0f ns | %.0f ns | %,.0f/s on %d threads |%n", (double) hit.getValueAtPercentile(50),
-                    (double) hit.getValueAtPercentile(99), (double) hit.getValueAtPercentile(99.9), done.get() / seconds, threads);
+                    (double) hit.getValueAtPercentile(99), (double) hit.getValueAtPercentile(99.9), hitsPerSecond, threads);
             System.out.printf("| client GET (DKV) | %.2f ms | %.2f ms | %.2f ms | one caller |%n", plain.getValueAtPercentile(50) / 1e6,
                     plain.getValueAtPercentile(99) / 1e6, plain.getValueAtPercentile(99.9) / 1e6);
             System.out.println("near-cache stats: " + cache.stats());
