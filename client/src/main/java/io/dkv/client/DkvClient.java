@@ -154,9 +154,13 @@ public final class DkvClient implements AutoCloseable {
         return Blocking.get(createStoreAsync());
     }
 
-    /** Stops keep-alives (the leases then expire after their TTL), watches and observations. */
+    /**
+     * Stops keep-alives (the leases then expire after their TTL), watches and observations. Calls in
+     * flight and later calls fail with {@link DkvException.Unavailable} of code {@code CLIENT_CLOSED}.
+     */
     @Override
     public void close() {
+        transport.close();
         keepAlives.close();
         sockets.close();
         scheduler.shutdownNow();

@@ -166,6 +166,17 @@ class KvClientTest {
     }
 
     @Test
+    void closingTheClientFailsTheCallsInFlightAndLaterOnes() {
+        long future = kv.put("closing", "v").revision() + 1_000_000;
+        CompletableFuture<KvResult<String>> waiting = kv.getAsync("closing", Get.atLeast(future), Get.timeout(Duration.ofSeconds(60)));
+        client.close();
+        assertThatThrownBy(waiting::join).hasCauseInstanceOf(DkvException.Unavailable.class)
+                .cause().extracting(e -> ((DkvException) e).code()).isEqualTo("CLIENT_CLOSED");
+        assertThatThrownBy(() -> kv.get("closing")).isInstanceOf(DkvException.Unavailable.class)
+                .extracting(e -> ((DkvException) e).code()).isEqualTo("CLIENT_CLOSED");
+    }
+
+    @Test
     void aCallsOwnDeadlineBoundsItsWait() {
         long future = kv.put("dl", "v").revision() + 1_000_000;
         long start = System.nanoTime();

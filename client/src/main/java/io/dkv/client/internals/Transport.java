@@ -10,9 +10,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +33,8 @@ public final class Transport {
     private final Gateways gateways;
     private final ClientSettings settings;
     private final ScheduledExecutorService scheduler;
+    private final Set<CompletableFuture<Response>> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
     private final String clientId = UUID.randomUUID().toString().substring(0, 12);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong seenRevision = new AtomicLong();
@@ -85,8 +89,30 @@ public final class Transport {
         Duration timeout = call.timeout != null ? call.timeout : settings.requestTimeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<Response> result = new CompletableFuture<>();
+        // Registered before the check, so that close() either sees this call or this call sees close().
+        inFlight.add(result);
+        result.whenComplete((answer, failure) -> inFlight.remove(result));
+        if (closed) {
+            result.completeExceptionally(closedFailure(call));
+            return result;
+        }
         attempt(call, deadline, 1, gateways.order(), 0, null, result);
         return result;
+    }
+
+    /**
+     * Fails every call in flight, and every later one, with {@link DkvException.Unavailable} of code
+     * {@code CLIENT_CLOSED}: once the client's executors stop, nothing else would complete them.
+     */
+    public void close() {
+        closed = true;
+        for (CompletableFuture<Response> call : inFlight) {
+            call.completeExceptionally(new DkvException.Unavailable("CLIENT_CLOSED", 0, "the client was closed", null));
+        }
+    }
+
+    private static DkvException closedFailure(Call call) {
+        return new DkvException.Unavailable("CLIENT_CLOSED", 0, call.method + " " + call.path + ": the client is closed", null);
     }
 
     private void attempt(Call call, long deadline, int attempt, List<URI> order, int index, Throwable last,

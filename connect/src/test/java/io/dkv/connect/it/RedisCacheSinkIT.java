@@ -305,6 +305,30 @@ class RedisCacheSinkIT {
         }
     }
 
+    @Test
+    void tasksShareTheChangeTopicsOfManyStores() throws Exception {
+        try (DkvClient left = store("scalea"); DkvClient right = store("scaleb"); Jedis jedis = redis.jedis()) {
+            Map<String, String> config = sink("scalea", "refresh");
+            config.put("topics", changeTopic("scalea") + "," + changeTopic("scaleb"));
+            config.put("tasks.max", "2");
+            config.put("consumer.override.partition.assignment.strategy",
+                    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+            worker.createConnector("scale", config);
+            assertThat(worker.status("scale").getJsonArray("tasks")).hasSize(2);
+            try (Admin admin = admin()) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.describeConsumerGroups(List.of("connect-scale"))
+                        .all().get().get("connect-scale").members())
+                        .as("each task reads one store's partition")
+                        .hasSize(2).allSatisfy(member -> assertThat(member.assignment().topicPartitions()).hasSize(1)));
+            }
+            left.kv().put("k", "left");
+            right.kv().put("k", "right");
+            await().atMost(Duration.ofSeconds(30)).until(() -> "left".equals(jedis.get("scalea:k")) && "right".equals(jedis.get("scaleb:k")));
+        } finally {
+            worker.deleteConnector("scale");
+        }
+    }
+
     private static Map<String, String> sink(String store, String mode) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", CONNECTOR_CLASS);
