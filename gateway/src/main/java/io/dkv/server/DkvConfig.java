@@ -7,6 +7,8 @@ import io.dkv.kafka.DkvTopics;
 import io.dkv.streams.lease.LeaseLimits;
 import io.dkv.streams.lock.LockLimits;
 import java.nio.file.Path;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +29,14 @@ public final class DkvConfig {
     @Option(names = "--port", description = "HTTP port (default: ${DEFAULT-VALUE}); 0 picks a free one.", defaultValue = "7861")
     public int port;
 
-    @Option(names = "--host", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}).", defaultValue = "0.0.0.0")
+    @Option(names = "--host", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}, this machine only);"
+            + " an address other machines can reach needs --insecure, as DKV has no authentication configured.",
+            defaultValue = "127.0.0.1")
     public String host;
+
+    @Option(names = "--insecure", description = "Serve --host although other machines can reach it and no authentication"
+            + " is configured: anyone who reaches the port can read and change every store. Logged as a warning.")
+    public boolean insecure;
 
     @Option(names = "--advertised-host", description = "Host other DKV instances use to reach this one (default: ${DEFAULT-VALUE}).",
             defaultValue = "localhost")
@@ -217,7 +225,21 @@ public final class DkvConfig {
         atLeast(problems, "--max-campaign-wait-ms", maxCampaignWaitMs, 0);
         atLeast(problems, "--max-lock-wait-ms", maxLockWaitMs, 0);
         atLeast(problems, "--max-waiters-per-lock", maxWaitersPerLock, 1);
+        if (!insecure && !loopbackOnly()) {
+            problems.add("--host (DKV_HOST) is " + host + ", which other machines can reach, and no authentication is"
+                    + " configured: bind a loopback address such as 127.0.0.1, or pass --insecure (DKV_INSECURE=true)"
+                    + " to serve every store to anyone who reaches the port");
+        }
         return problems;
+    }
+
+    /** Whether {@link #host} is a loopback address, reachable from this machine only. */
+    public boolean loopbackOnly() {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static void atLeast(List<String> problems, String flag, long value, long min) {

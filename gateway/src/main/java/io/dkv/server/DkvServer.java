@@ -182,8 +182,16 @@ public final class DkvServer implements AutoCloseable {
                     + " (" + e.getMessage() + "); choose another port with --port or DKV_PORT", e);
         }
         parts.push(() -> gateway.close().await(10, TimeUnit.SECONDS));
-        LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms)", config.advertisedHost, port,
-                bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        if (config.loopbackOnly()) {
+            LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms); bound to {}: this machine only,"
+                    + " as no authentication is configured", config.advertisedHost, port, bootstrapServers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.host);
+        } else {
+            LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms)", config.advertisedHost, port,
+                    bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.warn("DKV serves {}:{} without authentication (--insecure): anyone who reaches it can read and change"
+                    + " every store", config.host, port);
+        }
     }
 
     /**

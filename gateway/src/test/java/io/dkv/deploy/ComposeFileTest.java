@@ -33,6 +33,8 @@ class ComposeFileTest {
         assertThat(output).contains("image: apache/kafka:4.4.0");
         assertThat(output).contains("KAFKA_PROCESS_ROLES: broker,controller");
         assertThat(output).contains("DKV_BOOTSTRAP_SERVERS: kafka-1:9092,kafka-2:9092,kafka-3:9092");
+        assertThat(output).as("the nodes must reach each other, which loopback-only DKV refuses without --insecure")
+                .contains("DKV_HOST: 0.0.0.0").containsPattern("DKV_INSECURE: \"?true\"?");
         assertThat(Files.readString(Path.of("..", "compose", "Dockerfile"))).contains("io.dkv.server.DkvMain");
     }
 }

@@ -74,6 +74,28 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void withoutAuthenticationDkvServesLoopbackOnlyUnlessToldInsecure() {
+        assertThat(DkvConfig.defaults().loopbackOnly()).isTrue();
+
+        DkvConfig exposed = new DkvConfig();
+        new CommandLine(new DkvMain(exposed)).parseArgs("--host", "0.0.0.0");
+        assertThat(exposed.problems()).singleElement().asString()
+                .contains("--host (DKV_HOST) is 0.0.0.0").contains("--insecure (DKV_INSECURE=true)");
+        assertThatThrownBy(() -> DkvServer.start(exposed)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--insecure");
+
+        DkvConfig insecure = new DkvConfig();
+        new CommandLine(new DkvMain(insecure)).setDefaultValueProvider(new EnvironmentAndFileDefaults(
+                Map.of("DKV_HOST", "0.0.0.0", "DKV_INSECURE", "true"), new String[0])).parseArgs();
+        assertThat(insecure.insecure).isTrue();
+        assertThat(insecure.problems()).isEmpty();
+
+        DkvConfig localhost = new DkvConfig();
+        new CommandLine(new DkvMain(localhost)).parseArgs("--host", "localhost");
+        assertThat(localhost.problems()).isEmpty();
+    }
+
+    @Test
     void theDefaultPageSizeIsCappedAtTheLargestPage() {
         DkvConfig config = new DkvConfig();
         new CommandLine(new DkvMain(config)).parseArgs("--max-page-size", "10");
