@@ -93,7 +93,7 @@ public final class Transport {
         inFlight.add(result);
         result.whenComplete((answer, failure) -> inFlight.remove(result));
         if (closed) {
-            result.completeExceptionally(closedFailure(call));
+            result.completeExceptionally(clientClosed(call));
             return result;
         }
         attempt(call, deadline, 1, gateways.order(), 0, null, result);
@@ -106,13 +106,12 @@ public final class Transport {
      */
     public void close() {
         closed = true;
-        for (CompletableFuture<Response> call : inFlight) {
-            call.completeExceptionally(new DkvException.Unavailable("CLIENT_CLOSED", 0, "the client was closed", null));
-        }
+        inFlight.forEach(call -> call.completeExceptionally(clientClosed(null)));
     }
 
-    private static DkvException closedFailure(Call call) {
-        return new DkvException.Unavailable("CLIENT_CLOSED", 0, call.method + " " + call.path + ": the client is closed", null);
+    private static DkvException clientClosed(Call call) {
+        return new DkvException.Unavailable("CLIENT_CLOSED", 0,
+                (call == null ? "a call in flight" : call.method + " " + call.path) + ": the client is closed", null);
     }
 
     private void attempt(Call call, long deadline, int attempt, List<URI> order, int index, Throwable last,
