@@ -20,7 +20,10 @@ import org.apache.kafka.connect.sink.SinkConnector;
  * {@code key.converter=org.apache.kafka.connect.converters.ByteArrayConverter} and
  * {@code consumer.override.isolation.level=read_committed} (or the worker's
  * {@code consumer.isolation.level}): DKV writes change records in transactions. Tasks share the
- * topics' partitions; a store's change topic has one partition, so one task serves each store.
+ * topics' partitions; a store's change topic has one partition, so one task serves each store, and
+ * spreading many stores over the tasks takes
+ * {@code consumer.override.partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor}
+ * (the default range assignor gives every topic's partition 0 to the first task).
  * Options: {@link RedisCacheSinkConfig}.
  */
 public class RedisCacheSinkConnector extends SinkConnector {
