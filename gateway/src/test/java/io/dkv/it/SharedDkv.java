@@ -1,5 +1,6 @@
 package io.dkv.it;
 
+import io.dkv.kafka.DkvTopics;
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
 
@@ -32,7 +33,8 @@ public final class SharedDkv {
     }
 
     /** The change topic of a store of the shared server. */
-    public static String changeTopic(String store) {
-        return topicPrefix() + ".store." + store + ".changes";
+    public static synchronized String changeTopic(String store) {
+        port();
+        return new DkvTopics(config.topicPrefix, config.topicSettings()).changes(store);
     }
 }

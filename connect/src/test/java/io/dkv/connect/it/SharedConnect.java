@@ -2,7 +2,6 @@ package io.dkv.connect.it;
 
 import io.dkv.client.DkvClient;
 import io.dkv.it.SharedDkv;
-import io.dkv.it.SharedKafka;
 
 /**
  * What the Connect tests of one JVM share: the real DKV ({@link SharedDkv}, on the shared broker) and
@@ -16,7 +15,6 @@ public final class SharedConnect {
 
     public static synchronized ConnectWorker worker() {
         if (worker == null) {
-            SharedKafka.bootstrapServers();
             worker = ConnectWorker.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
