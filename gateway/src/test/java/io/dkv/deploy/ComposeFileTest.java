@@ -3,7 +3,7 @@ package io.dkv.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import io.dkv.it.InstalledTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +20,7 @@ class ComposeFileTest {
 
     @Test
     void composeFileValidatesAndDeclaresThreeBrokersAndTwoDkvNodes() throws Exception {
-        boolean tool = new File("/usr/bin/docker-compose").canExecute() || new File("/usr/local/bin/docker-compose").canExecute();
-        assumeTrue(tool || System.getenv("CI") != null, "docker-compose is not installed (apt-get install docker-compose)");
+        assumeTrue(InstalledTools.available("docker-compose"), "docker-compose is not installed (apt-get install docker-compose)");
 
         Process process = new ProcessBuilder("docker-compose", "-f", COMPOSE.toString(), "config")
                 .redirectErrorStream(true).start();

@@ -61,7 +61,9 @@ class RedisCacheSinkIT {
 
     @AfterAll
     static void stop() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @Test

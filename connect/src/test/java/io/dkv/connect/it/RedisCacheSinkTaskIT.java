@@ -40,7 +40,9 @@ class RedisCacheSinkTaskIT {
 
     @AfterAll
     static void stopRedis() {
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @AfterEach

@@ -1,7 +1,9 @@
 package io.dkv.connect.it;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dkv.it.InstalledTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -26,7 +28,9 @@ public final class RedisServer implements AutoCloseable {
         this.dir = dir;
     }
 
+    /** Starts a server, or skips the calling test where redis-server is not installed ({@link InstalledTools}). */
     public static RedisServer start() {
+        assumeTrue(InstalledTools.available("redis-server"), "redis-server is not installed (apt-get install redis-server)");
         try {
             RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("dkv-redis"));
             server.startAgain();
