@@ -27,6 +27,12 @@ public enum ErrorCode {
     INVALID_HANDLE(400),
     /** The request is not well-formed HTTP (its request line or headers cannot be parsed). */
     MALFORMED_HTTP(400),
+    /** The request has no credentials and this DKV needs them (an access file is configured); see WWW-Authenticate. */
+    UNAUTHENTICATED(401),
+    /** The bearer token (or JWT) is not valid, or the Authorization header is not {@code Bearer <token>}. */
+    INVALID_CREDENTIALS(401),
+    /** The principal has no grant for this action on this store or key; the body's {@code action} names it. Nothing changed. */
+    FORBIDDEN(403),
     STORE_NOT_FOUND(404),
     KEY_NOT_FOUND(404),
     /** The store has no such lease: never granted there, revoked, or expired. Nothing changed. */
@@ -71,6 +77,10 @@ public enum ErrorCode {
     TOO_MANY_CANDIDATES(429),
     /** The key's lock has {@code --max-waiters-per-lock} callers waiting already. */
     TOO_MANY_WAITERS(429),
+    /** The principal sent more than {@code --max-requests-per-second} requests in the last second; retry after a pause. */
+    TOO_MANY_REQUESTS(429),
+    /** The client address holds {@code --max-connections-per-address} connections already; reuse one. */
+    TOO_MANY_CONNECTIONS(429),
     UNAVAILABLE(503),
     TIMEOUT(504),
     /** A topic DKV needs exists with a configuration it cannot work with; the message says how to fix it. */

@@ -1,14 +1,19 @@
 package io.dkv.gateway;
 
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
+import io.dkv.gateway.auth.Authentication;
+import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
-import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
+import io.dkv.gateway.limit.AbuseLimits;
 import io.dkv.gateway.lock.LockHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
+import io.dkv.gateway.tls.ServerTls;
 import io.dkv.gateway.watch.SseWatchHandler;
 import io.dkv.gateway.watch.WebSocketWatchHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,15 +26,20 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,20 +54,34 @@ public final class HttpGateway {
     private final Router router;
     private final Buffer openApi;
     private final HttpServerOptions serverOptions;
+    private final AbuseLimits abuseLimits;
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     private String deployment;
     private int port;
 
     public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, LockHandlers locks, ElectionHandlers elections,
             SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
-            PrometheusMeterRegistry registry, Limits limits) {
+            PrometheusMeterRegistry registry, Limits limits, Authentication authentication, boolean metricsPublic,
+            AbuseLimits abuseLimits, ServerTls tls) {
         this.vertx = vertx;
         this.openApi = resource("/openapi.yaml");
         this.router = Router.router(vertx);
-        this.serverOptions = new HttpServerOptions().setMaxInitialLineLength(limits.maxRequestLineBytes())
+        this.abuseLimits = abuseLimits;
+        HttpServerOptions options = new HttpServerOptions().setMaxInitialLineLength(limits.maxRequestLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes());
+        this.serverOptions = tls == null ? options : tls.apply(options);
         router.route().useNormalizedPath(false).handler(new HttpMetrics(registry));
+        router.route().useNormalizedPath(false).handler(abuseLimits::checkConnection);
         router.route().useNormalizedPath(false).handler(new PercentEncodingCheck());
+        // Before the body is read: a caller without credentials never gets a request body buffered.
+        router.route("/v1/*").useNormalizedPath(false).handler(authentication).handler(abuseLimits::checkRate);
+        if (!metricsPublic) {
+            router.route(HttpMethod.GET, "/metrics").useNormalizedPath(false).handler(authentication).handler(ctx -> {
+                Access.requireEveryStore(ctx, Action.METRICS);
+                ctx.next();
+            });
+        }
         // Only writes have bodies; a GET must stay unread so /ws can upgrade it to a WebSocket.
         router.route("/v1/*").useNormalizedPath(false).method(HttpMethod.PUT).method(HttpMethod.POST)
                 .handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
@@ -169,8 +193,10 @@ public final class HttpGateway {
         return vertx.deployVerticle(() -> new VerticleBase() {
             @Override
             public Future<?> start() {
-                return vertx.createHttpServer(serverOptions).requestHandler(router)
-                        .invalidRequestHandler(HttpGateway::renderInvalidRequest).listen(port, host);
+                HttpServer server = vertx.createHttpServer(serverOptions).requestHandler(router)
+                        .connectionHandler(abuseLimits::opened).invalidRequestHandler(HttpGateway::renderInvalidRequest);
+                servers.add(server);
+                return server.listen(port, host);
             }
         }, new DeploymentOptions().setInstances(eventLoops)).onSuccess(id -> {
             deployment = id;
@@ -180,6 +206,20 @@ public final class HttpGateway {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * Serves new connections with another certificate and key (a renewed one); open connections keep
+     * theirs.
+     *
+     * @return fails if the new pair is not valid, and the servers then keep the old one
+     */
+    public Future<Void> updateTls(ServerSSLOptions tls) {
+        List<Future<Boolean>> updates = new ArrayList<>();
+        for (HttpServer server : servers) {
+            updates.add(server.updateSSLOptions(tls, true));
+        }
+        return Future.all(updates).mapEmpty();
     }
 
     /** Stops every server of {@link #listen}; requests in progress are cut off. */

@@ -30,13 +30,64 @@ public final class DkvConfig {
     public int port;
 
     @Option(names = "--host", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}, this machine only);"
-            + " an address other machines can reach needs --insecure, as DKV has no authentication configured.",
+            + " an address other machines can reach needs --access-file, or --insecure to serve it without authentication.",
             defaultValue = "127.0.0.1")
     public String host;
 
-    @Option(names = "--insecure", description = "Serve --host although other machines can reach it and no authentication"
+    @Option(names = "--insecure", description = "Serve --host although other machines can reach it and no --access-file"
             + " is configured: anyone who reaches the port can read and change every store. Logged as a warning.")
     public boolean insecure;
+
+    @Option(names = "--access-file", description = "JSON file of principals (bearer token hashes, roles) and role grants;"
+            + " with it every /v1 request needs credentials. Reread when it changes (see docs/SECURITY.md).")
+    public Path accessFile;
+
+    @Option(names = "--access-reload-ms", description = "How often the access file, the TLS certificate and key are checked"
+            + " for changes (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+    public long accessReloadMs;
+
+    @Option(names = "--jwt-key-file", description = "PEM public key (or certificate) that signs JWT bearer tokens; their sub"
+            + " claim names a principal of the access file. Needs --access-file.")
+    public Path jwtKeyFile;
+
+    @Option(names = "--jwt-algorithm", description = "Signature algorithm of the JWTs: RS256, RS384, RS512, ES256, ES384,"
+            + " ES512, PS256 (default: ${DEFAULT-VALUE}).", defaultValue = "RS256")
+    public String jwtAlgorithm;
+
+    @Option(names = "--jwt-issuer", description = "The iss claim a JWT must have; without it any issuer is accepted.")
+    public String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "The aud claim a JWT must have; without it any audience is accepted.")
+    public String jwtAudience;
+
+    @Option(names = "--metrics-public", description = "Serve /metrics without credentials although --access-file is set"
+            + " (a Prometheus that scrapes without a token).")
+    public boolean metricsPublic;
+
+    @Option(names = "--tls-cert-file", description = "PEM certificate chain of the HTTP server; with --tls-key-file the API"
+            + " is HTTPS only (HTTP/1.1 and HTTP/2 by ALPN). Reread when it changes.")
+    public Path tlsCertFile;
+
+    @Option(names = "--tls-key-file", description = "PEM private key (PKCS#8 or PKCS#1) of --tls-cert-file.")
+    public Path tlsKeyFile;
+
+    @Option(names = "--tls-client-ca-file", description = "PEM CA certificates that sign client certificates: a client may"
+            + " then authenticate with one (mTLS), its subject (RFC 2253) being the principal.")
+    public Path tlsClientCaFile;
+
+    @Option(names = "--tls-trust-file", description = "PEM CA certificates this instance trusts when it calls other DKV"
+            + " instances over TLS (forwarded reads, relayed watches); default: the JVM's trusted CAs.")
+    public Path tlsTrustFile;
+
+    @Option(names = "--max-connections-per-address", description = "Most open HTTP connections from one client address;"
+            + " the next is answered 429 TOO_MANY_CONNECTIONS and closed; 0 for no limit (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1024")
+    public int maxConnectionsPerAddress;
+
+    @Option(names = "--max-requests-per-second", description = "Most requests per second of one principal (of one client"
+            + " address without --access-file), over which 429 TOO_MANY_REQUESTS; 0 for no limit (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0")
+    public int maxRequestsPerSecond;
 
     @Option(names = "--advertised-host", description = "Host other DKV instances use to reach this one (default: ${DEFAULT-VALUE}).",
             defaultValue = "localhost")
@@ -225,10 +276,22 @@ public final class DkvConfig {
         atLeast(problems, "--max-campaign-wait-ms", maxCampaignWaitMs, 0);
         atLeast(problems, "--max-lock-wait-ms", maxLockWaitMs, 0);
         atLeast(problems, "--max-waiters-per-lock", maxWaitersPerLock, 1);
-        if (!insecure && !loopbackOnly()) {
+        atLeast(problems, "--access-reload-ms", accessReloadMs, 10);
+        atLeast(problems, "--max-connections-per-address", maxConnectionsPerAddress, 0);
+        atLeast(problems, "--max-requests-per-second", maxRequestsPerSecond, 0);
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            problems.add("--tls-cert-file (DKV_TLS_CERT_FILE) and --tls-key-file (DKV_TLS_KEY_FILE) go together: give both for HTTPS, or neither");
+        }
+        if (tlsClientCaFile != null && tlsCertFile == null) {
+            problems.add("--tls-client-ca-file (DKV_TLS_CLIENT_CA_FILE) needs --tls-cert-file and --tls-key-file: client certificates are sent over TLS only");
+        }
+        if (jwtKeyFile != null && accessFile == null) {
+            problems.add("--jwt-key-file (DKV_JWT_KEY_FILE) needs --access-file (DKV_ACCESS_FILE), whose roles the JWT's subject gets");
+        }
+        if (!insecure && accessFile == null && !loopbackOnly()) {
             problems.add("--host (DKV_HOST) is " + host + ", which other machines can reach, and no authentication is"
-                    + " configured: bind a loopback address such as 127.0.0.1, or pass --insecure (DKV_INSECURE=true)"
-                    + " to serve every store to anyone who reaches the port");
+                    + " configured: bind a loopback address such as 127.0.0.1, configure --access-file (DKV_ACCESS_FILE),"
+                    + " or pass --insecure (DKV_INSECURE=true) to serve every store to anyone who reaches the port");
         }
         return problems;
     }

@@ -1,6 +1,11 @@
 package io.dkv.server;
 
 import io.dkv.gateway.HttpGateway;
+import io.dkv.gateway.auth.Authentication;
+import io.dkv.gateway.auth.internals.AccessFile;
+import io.dkv.gateway.auth.internals.JwtKeys;
+import io.dkv.gateway.limit.AbuseLimits;
+import io.dkv.gateway.tls.ServerTls;
 import io.dkv.gateway.election.ElectionHandlers;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.OwnerReads;
@@ -34,6 +39,8 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,9 +90,11 @@ public final class DkvServer implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
+        // Read before anything starts, so a broken access file or key stops DKV at once with its message.
+        AccessFile accessFile = config.accessFile == null ? null : AccessFile.load(config.accessFile);
         DkvServer server = new DkvServer();
         try {
-            server.startParts(config);
+            server.startParts(config, accessFile);
             return server;
         } catch (RuntimeException e) {
             server.close();
@@ -93,7 +102,7 @@ public final class DkvServer implements AutoCloseable {
         }
     }
 
-    private void startParts(DkvConfig config) {
+    private void startParts(DkvConfig config, AccessFile accessFile) {
         long started = System.nanoTime();
         Path dataDir = config.dataDir.toAbsolutePath();
         if (config.bootstrapServers == null) {
@@ -156,7 +165,8 @@ public final class DkvServer implements AutoCloseable {
         Duration timeout = Duration.ofMillis(config.requestTimeoutMs);
         StateReader reader = new StateReader(vertx, node, bus, timeout);
         Owners owners = new Owners(node, self);
-        ReadForwarder forwarder = new ReadForwarder(vertx, config.requestTimeoutMs);
+        ServerTls tls = config.tlsCertFile == null ? null : new ServerTls(config.tlsCertFile, config.tlsKeyFile, config.tlsClientCaFile);
+        ReadForwarder forwarder = new ReadForwarder(vertx, config.requestTimeoutMs, peerClientOptions(config));
         OwnerReads reads = new OwnerReads(reader, owners, forwarder);
         KvHandlers kv = new KvHandlers(vertx, bus, reads, config.limits(), timeout);
         LeaseHandlers leases = new LeaseHandlers(vertx, bus, reads, owners, forwarder, node.liveLeases(), config.limits(),
@@ -174,7 +184,8 @@ public final class DkvServer implements AutoCloseable {
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
                         Map.of("observe", elections.observeOverWebSocket())),
-                new Readiness(vertx, node, admin), registry, config.limits());
+                new Readiness(vertx, node, admin), registry, config.limits(), authentication(vertx, config, accessFile), config.metricsPublic,
+                new AbuseLimits(config.maxConnectionsPerAddress, config.maxRequestsPerSecond), tls);
         try {
             gateway.listen(config.host, port, httpEventLoops(config)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -182,16 +193,67 @@ public final class DkvServer implements AutoCloseable {
                     + " (" + e.getMessage() + "); choose another port with --port or DKV_PORT", e);
         }
         parts.push(() -> gateway.close().await(10, TimeUnit.SECONDS));
-        if (config.loopbackOnly()) {
-            LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms); bound to {}: this machine only,"
-                    + " as no authentication is configured", config.advertisedHost, port, bootstrapServers,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.host);
+        if (accessFile != null || tls != null) {
+            reloadPeriodically(vertx, config.accessReloadMs, accessFile, tls, gateway);
+        }
+        String scheme = tls == null ? "http" : "https";
+        long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (accessFile != null) {
+            LOG.info("DKV listening on {}://{}:{} (Kafka at {}, started in {} ms); bound to {}, every request authenticated"
+                    + " and checked against {}", scheme, config.advertisedHost, port, bootstrapServers, startMs, config.host, config.accessFile);
+            if (tls == null && !config.loopbackOnly()) {
+                LOG.warn("DKV serves {}:{} over plain HTTP: bearer tokens cross the network in clear text; configure"
+                        + " --tls-cert-file and --tls-key-file", config.host, port);
+            }
+        } else if (config.loopbackOnly()) {
+            LOG.info("DKV listening on {}://{}:{} (Kafka at {}, started in {} ms); bound to {}: this machine only,"
+                    + " as no authentication is configured", scheme, config.advertisedHost, port, bootstrapServers, startMs, config.host);
         } else {
-            LOG.info("DKV listening on http://{}:{} (Kafka at {}, started in {} ms)", config.advertisedHost, port,
-                    bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.info("DKV listening on {}://{}:{} (Kafka at {}, started in {} ms)", scheme, config.advertisedHost, port,
+                    bootstrapServers, startMs);
             LOG.warn("DKV serves {}:{} without authentication (--insecure): anyone who reaches it can read and change"
                     + " every store", config.host, port);
         }
+    }
+
+    private static Authentication authentication(Vertx vertx, DkvConfig config, AccessFile accessFile) {
+        if (accessFile == null) {
+            return new Authentication(null, null);
+        }
+        return new Authentication(accessFile, config.jwtKeyFile == null ? null
+                : JwtKeys.verifier(vertx, config.jwtKeyFile, config.jwtAlgorithm, config.jwtIssuer, config.jwtAudience));
+    }
+
+    /** How this instance calls the others: over TLS when its own API is HTTPS, trusting --tls-trust-file or the JVM's CAs. */
+    private static HttpClientOptions peerClientOptions(DkvConfig config) {
+        HttpClientOptions options = new HttpClientOptions();
+        if (config.tlsCertFile != null) {
+            options.setSsl(true).setVerifyHost(true);
+            if (config.tlsTrustFile != null) {
+                options.setTrustOptions(new PemTrustOptions().addCertPath(config.tlsTrustFile.toString()));
+            }
+        }
+        return options;
+    }
+
+    /**
+     * Rereads the access file and the TLS certificate and key every {@code intervalMs} on a worker
+     * thread; a file that became invalid is logged and the last good one stays in force.
+     */
+    private static void reloadPeriodically(Vertx vertx, long intervalMs, AccessFile accessFile, ServerTls tls, HttpGateway gateway) {
+        vertx.setPeriodic(intervalMs, timer -> vertx.executeBlocking(() -> {
+            if (accessFile != null) {
+                accessFile.reloadIfChanged();
+            }
+            return tls == null ? null : tls.reloadIfChanged();
+        }, false).onSuccess(ssl -> {
+            if (ssl != null) {
+                gateway.updateTls(ssl)
+                        .onSuccess(v -> LOG.info("TLS certificate {} reloaded; new connections get it", tls.certFile()))
+                        .onFailure(e -> LOG.error("The TLS certificate or key changed but cannot be used ({}); connections keep the one before",
+                                e.getMessage()));
+            }
+        }).onFailure(e -> LOG.error("Cannot reread the TLS files ({}); connections keep the certificate before", e.getMessage())));
     }
 
     /**

@@ -17,9 +17,40 @@ public final class DkvHttp {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final HttpClient client;
 
     public DkvHttp(int port) {
-        this.base = "http://localhost:" + port;
+        this("http://localhost:" + port, CLIENT);
+    }
+
+    /** A client of {@code base} ({@code https://localhost:<port>}) sending through {@code client} (its TLS context). */
+    public DkvHttp(String base, HttpClient client) {
+        this.base = base;
+        this.client = client;
+    }
+
+    public String base() {
+        return base;
+    }
+
+    /**
+     * Starts a GET of a streaming response (SSE) and returns its status and the start of its body
+     * (all of it, for an error), closing the stream after its first event or the error body.
+     */
+    public Response openStream(String path, String... headers) {
+        try {
+            HttpResponse<java.io.InputStream> response = client.send(request(path, headers).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream body = response.body()) {
+                byte[] start = response.statusCode() == 200 ? body.readNBytes(1) : body.readAllBytes();
+                return new Response(response.statusCode(), start, response);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public Response put(String path, String body, String... headers) {
@@ -50,9 +81,9 @@ public final class DkvHttp {
         return builder;
     }
 
-    private static Response send(HttpRequest.Builder request) {
+    private Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<byte[]> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Response(response.statusCode(), response.body(), response);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -107,7 +138,7 @@ public final class DkvHttp {
     }
 
     /** A response: status, raw body, and helpers for DKV's JSON and headers. */
-    public record Response(int status, byte[] body, HttpResponse<byte[]> raw) {
+    public record Response(int status, byte[] body, HttpResponse<?> raw) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }

@@ -1,6 +1,8 @@
 package io.dkv.gateway.election;
 
 import io.dkv.gateway.ApiException;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.election.internals.Candidates;
@@ -103,6 +105,7 @@ public final class ElectionHandlers {
     public void campaign(RoutingContext ctx) {
         String store = Http.store(ctx);
         String name = name(ctx);
+        Access.require(ctx, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, CAMPAIGN_FIELDS, "a campaign has lease, value (or valueBase64) and an optional waitMs");
         long lease = lease(body);
@@ -163,6 +166,7 @@ public final class ElectionHandlers {
     public void leader(RoutingContext ctx) {
         String store = Http.store(ctx);
         String name = name(ctx);
+        Access.require(ctx, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
         Http.query(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         reads.read(ctx, store, minRevision, view -> everyCandidate(view, name), snapshot -> {
@@ -185,6 +189,7 @@ public final class ElectionHandlers {
     public void observe(RoutingContext ctx) {
         String store = Http.store(ctx);
         String name = name(ctx);
+        Access.require(ctx, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
         Http.query(ctx);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forwardStream(ctx, owner));
         if (partition.isEmpty()) {
@@ -209,8 +214,9 @@ public final class ElectionHandlers {
      * {@code progress} and {@code cancelled}.
      */
     public SocketSubscription observeOverWebSocket() {
-        return (store, partition, request, frames) -> {
+        return (store, partition, request, access, frames) -> {
             String name = name(request.getValue("election") instanceof String s ? s : null);
+            access.require(Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
             WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(new ElectionWatch.Listener() {
                 @Override
                 public void opened() {
@@ -263,6 +269,7 @@ public final class ElectionHandlers {
     public void proclaim(RoutingContext ctx) {
         String store = Http.store(ctx);
         String name = name(ctx);
+        Access.require(ctx, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, PROCLAIM_FIELDS, "a proclaim has lease, an optional token, and value (or valueBase64)");
         long lease = lease(body);
@@ -303,6 +310,7 @@ public final class ElectionHandlers {
     public void resign(RoutingContext ctx) {
         String store = Http.store(ctx);
         String name = name(ctx);
+        Access.require(ctx, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, RESIGN_FIELDS, "a resign has lease and an optional token");
         long lease = lease(body);

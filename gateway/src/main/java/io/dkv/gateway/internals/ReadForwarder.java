@@ -30,8 +30,12 @@ public final class ReadForwarder {
     private final HttpClient client;
     private final long timeoutMs;
 
-    public ReadForwarder(Vertx vertx, long timeoutMs) {
-        this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+    /**
+     * @param clientOptions how to reach the other instances: TLS and whom to trust when their API is
+     *     HTTPS; keep-alive is turned on
+     */
+    public ReadForwarder(Vertx vertx, long timeoutMs, HttpClientOptions clientOptions) {
+        this.client = vertx.createHttpClient(new HttpClientOptions(clientOptions).setKeepAlive(true));
         this.timeoutMs = timeoutMs;
     }
 
@@ -93,10 +97,16 @@ public final class ReadForwarder {
     /**
      * GETs a JSON document from another DKV instance, marked as forwarded so it answers from its own
      * state. Fails if the instance does not answer within the timeout or answers anything but JSON.
+     *
+     * @param authorization the caller's Authorization header, sent along so the other instance
+     *     checks the same principal; null for none
      */
-    public Future<JsonObject> getJson(HostInfo host, String uri) {
+    public Future<JsonObject> getJson(HostInfo host, String uri, String authorization) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(host.host()).setPort(host.port())
                 .setURI(uri).setTimeout(timeoutMs).putHeader(FORWARDED_HEADER, "1");
+        if (authorization != null) {
+            options.putHeader("Authorization", authorization);
+        }
         return client.request(options).compose(HttpClientRequest::send).compose(HttpClientResponse::body).map(JsonObject::new);
     }
 

@@ -1,6 +1,8 @@
 package io.dkv.gateway.kv;
 
 import io.dkv.gateway.ApiException;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
@@ -62,6 +64,7 @@ public final class KvHandlers {
     public void get(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = key(ctx);
+        Access.require(ctx, Action.READ, store, key);
         boolean json = Http.wantsJson(ctx, Http.query(ctx, "view"));
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         LockHandle lock = Http.lockHeader(ctx);
@@ -106,6 +109,7 @@ public final class KvHandlers {
             throw new ApiException(ErrorCode.KEY_TOO_LARGE, "a prefix is a key: at most " + limits.maxKeyBytes() + " bytes; this one has " + prefix.length);
         }
         int limit = Http.pageSize(query.string("limit"), limits);
+        Access.require(ctx, Action.READ, store, prefix);
         byte[] startAfter = cursor(query.string("cursor"), prefix);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         reads.read(ctx, store, minRevision, view -> view.list(prefix, startAfter, limit), snapshot -> {
@@ -130,6 +134,7 @@ public final class KvHandlers {
     public void put(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = key(ctx);
+        Access.require(ctx, Action.WRITE, store, key);
         Http.query(ctx);
         byte[] value = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         if (value.length > limits.maxValueBytes()) {
@@ -156,6 +161,7 @@ public final class KvHandlers {
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = key(ctx);
+        Access.require(ctx, Action.WRITE, store, key);
         Http.query(ctx);
         List<Compare> compares = conditions(ctx, key);
         Op delete = Op.newBuilder().setType(OpType.DELETE).setKey(ByteBuffer.wrap(key)).setLock(Http.lockHeader(ctx)).build();
@@ -176,11 +182,24 @@ public final class KvHandlers {
         String store = Http.store(ctx);
         Http.query(ctx);
         Txn txn = txnJson.parse(ctx.body().buffer());
+        requireTxn(ctx, store, txn);
         Command command = Commands.of(ctx, store, CommandType.TXN, txn);
         reply(ctx, command, reply -> {
             Http.revision(ctx.response(), reply.getRevision());
             Http.json(ctx, 200, txnJson.render(reply));
         });
+    }
+
+    /** A transaction reads every compare and get key and writes every put and delete key, of both branches. */
+    private static void requireTxn(RoutingContext ctx, String store, Txn txn) {
+        for (Compare compare : txn.getCompare()) {
+            Access.require(ctx, Action.READ, store, Http.array(compare.getKey()));
+        }
+        for (List<Op> branch : List.of(txn.getSuccess(), txn.getFailure())) {
+            for (Op op : branch) {
+                Access.require(ctx, op.getType() == OpType.GET ? Action.READ : Action.WRITE, store, Http.array(op.getKey()));
+            }
+        }
     }
 
     private void send(RoutingContext ctx, String store, List<Compare> compares, List<Op> ops, byte[] key, Consumer<Reply> onSuccess) {

@@ -1,6 +1,8 @@
 package io.dkv.gateway.lease;
 
 import io.dkv.gateway.ApiException;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
@@ -89,6 +91,7 @@ public final class LeaseHandlers {
     /** POST /v1/stores/{store}/leases {@code {"ttlMs": 10000, "id": "…"}} (id optional) → 201 {@code {"id","ttlMs"}}. */
     public void grant(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, GRANT_FIELDS, "a grant is {\"ttlMs\": 10000} with an optional \"id\"");
         long ttl = ttls.of(body);
@@ -108,6 +111,7 @@ public final class LeaseHandlers {
     /** POST /v1/stores/{store}/leases/{id}/refresh → {@code {"id","ttlMs"}}: the lease lives a full TTL from now. */
     public void refresh(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         Http.query(ctx);
         long id = leaseId(ctx);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
@@ -159,6 +163,7 @@ public final class LeaseHandlers {
      */
     public void refreshMany(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         Http.query(ctx);
         List<Long> ids = ids(ctx);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
@@ -212,6 +217,7 @@ public final class LeaseHandlers {
      */
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         QueryParams query = Http.query(ctx, "keys");
         boolean withKeys = query.bool("keys", false);
         long id = leaseId(ctx);
@@ -244,6 +250,7 @@ public final class LeaseHandlers {
     /** GET /v1/stores/{store}/leases?limit=&cursor= → the store's leases in id order, a page at a time. */
     public void list(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         QueryParams query = Http.query(ctx, "limit", "cursor");
         int limit = Http.pageSize(query.string("limit"), limits);
         String cursor = query.string("cursor");
@@ -266,6 +273,7 @@ public final class LeaseHandlers {
     /** DELETE /v1/stores/{store}/leases/{id}: ends the lease now; its keys are deleted at one revision. */
     public void revoke(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.LEASE, store);
         Http.query(ctx);
         long id = leaseId(ctx);
         Command command = Commands.builder(ctx, store, CommandType.LEASE_REVOKE)

@@ -1,6 +1,8 @@
 package io.dkv.gateway.lock;
 
 import io.dkv.gateway.ApiException;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.internals.CommandBus;
@@ -93,6 +95,7 @@ public final class LockHandlers {
     private void acquire(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = Http.pathKey(ctx, "locks", "", limits);
+        Access.require(ctx, Action.LOCK, store, key);
         Http.query(ctx);
         JsonObject body = Http.jsonBody(ctx, ACQUIRE_FIELDS, "an acquire is {\"ttlMs\": 5000, \"waitMs\": 0} or {\"lease\": \"<id>\", \"waitMs\": 0}");
         long waitMs = Http.waitMs(body, maxWaitMs, "--max-lock-wait-ms");
@@ -212,6 +215,7 @@ public final class LockHandlers {
     private void refresh(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = Http.pathKey(ctx, "locks", REFRESH_SUFFIX, limits);
+        Access.require(ctx, Action.LOCK, store, key);
         Http.query(ctx);
         LockHandle handle = requiredHandle(ctx);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
@@ -251,6 +255,7 @@ public final class LockHandlers {
     public void release(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = Http.pathKey(ctx, "locks", "", limits);
+        Access.require(ctx, Action.LOCK, store, key);
         Http.query(ctx);
         LockHandle handle = requiredHandle(ctx);
         Command command = Commands.builder(ctx, store, CommandType.LOCK_RELEASE)
@@ -268,6 +273,7 @@ public final class LockHandlers {
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
         byte[] key = Http.pathKey(ctx, "locks", "", limits);
+        Access.require(ctx, Action.LOCK, store, key);
         Http.query(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         reads.read(ctx, store, minRevision, view -> new Described(view.lock(key), view.lockWaiters(key, Integer.MAX_VALUE)), snapshot -> {

@@ -1,6 +1,9 @@
 package io.dkv.gateway.store;
 
 import io.dkv.gateway.ApiException;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
+import io.dkv.gateway.auth.AuditLog;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.internals.CommandBus;
 import io.dkv.gateway.internals.Http;
@@ -71,6 +74,7 @@ public final class StoreHandlers {
      */
     public void create(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.ADMIN, store);
         Http.query(ctx);
         Command command = Commands.of(ctx, store, CommandType.CREATE_STORE, null);
         vertx.executeBlocking(() -> {
@@ -100,6 +104,9 @@ public final class StoreHandlers {
             boolean created = reply.getStatus() == Status.OK;
             if (!created && reply.getStatus() != Status.ALREADY_EXISTS) {
                 Commands.check(reply);
+            }
+            if (created) {
+                AuditLog.storeChanged(Access.of(ctx), "create", store);
             }
             Http.revision(ctx.response(), reply.getRevision());
             Http.json(ctx, created ? 201 : 200, new JsonObject().put("name", store).put("created", created)
@@ -134,6 +141,7 @@ public final class StoreHandlers {
      */
     public void delete(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireStore(ctx, Action.ADMIN, store);
         Http.query(ctx);
         send(Commands.of(ctx, store, CommandType.DELETE_STORE, null)).compose(reply -> {
             if (reply.getStatus() != Status.NOT_FOUND) {
@@ -153,6 +161,7 @@ public final class StoreHandlers {
                         + topics.changes(store) + " left by an earlier store of that name is deleted)"));
                 return;
             }
+            AuditLog.storeChanged(Access.of(ctx), "delete", store);
             Http.json(ctx, 200, new JsonObject().put("name", store).put("deleted", true));
         });
     }
@@ -160,6 +169,7 @@ public final class StoreHandlers {
     /** GET /v1/stores/{store}: revision, key count, creation time, change topic and the instance that owns it. */
     public void describe(RoutingContext ctx) {
         String store = Http.store(ctx);
+        Access.requireSees(ctx, store);
         Http.query(ctx);
         long minRevision = Http.revisionHeader(ctx, Http.MIN_REVISION_HEADER, 0);
         OptionalInt partition = owners.localPartitionOrForward(store, owner -> forwarder.forward(ctx, owner));
@@ -189,7 +199,7 @@ public final class StoreHandlers {
         if (!localOnly) {
             for (StreamsMetadata instance : node.instances()) {
                 if (!instance.hostInfo().equals(owners.self())) {
-                    parts.add(remoteStores(instance));
+                    parts.add(remoteStores(instance, ctx.request().getHeader("Authorization")));
                 }
             }
         }
@@ -198,9 +208,10 @@ public final class StoreHandlers {
                 ctx.fail(ar.cause());
                 return;
             }
+            Access access = Access.of(ctx);
             TreeMap<String, JsonObject> byName = new TreeMap<>();
             for (Future<List<JsonObject>> part : parts) {
-                part.result().forEach(s -> byName.put(s.getString("name"), s));
+                part.result().stream().filter(s -> access.seesStore(s.getString("name"))).forEach(s -> byName.put(s.getString("name"), s));
             }
             Http.json(ctx, 200, new JsonObject().put("stores", new JsonArray(new ArrayList<>(byName.values()))));
         });
@@ -219,8 +230,9 @@ public final class StoreHandlers {
         return stores;
     }
 
-    private Future<List<JsonObject>> remoteStores(StreamsMetadata instance) {
-        return forwarder.getJson(instance.hostInfo(), "/v1/stores?scope=local").map(body -> {
+    /** The stores of another instance, asked for with the caller's credentials. */
+    private Future<List<JsonObject>> remoteStores(StreamsMetadata instance, String authorization) {
+        return forwarder.getJson(instance.hostInfo(), "/v1/stores?scope=local", authorization).map(body -> {
             List<JsonObject> out = new ArrayList<>();
             body.getJsonArray("stores").forEach(s -> out.add((JsonObject) s));
             return out;

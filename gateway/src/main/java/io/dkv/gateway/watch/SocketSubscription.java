@@ -1,5 +1,6 @@
 package io.dkv.gateway.watch;
 
+import io.dkv.gateway.auth.Access;
 import io.dkv.gateway.watch.internals.Watch;
 import io.vertx.core.json.JsonObject;
 
@@ -27,10 +28,11 @@ public interface SocketSubscription {
     }
 
     /**
-     * Starts a subscription on {@code store}, whose task is active here on {@code partition}.
+     * Starts a subscription on {@code store}, whose task is active here on {@code partition}, after
+     * checking that {@code access} (the socket's caller) is granted what it reads.
      *
      * @return the watch that feeds it, closed when the client cancels or the socket closes
-     * @throws io.dkv.gateway.ApiException if {@code request} is not valid for this kind
+     * @throws io.dkv.gateway.ApiException if {@code request} is not valid for this kind, FORBIDDEN if not granted
      */
-    Watch start(String store, int partition, JsonObject request, Frames frames);
+    Watch start(String store, int partition, JsonObject request, Access access, Frames frames);
 }

@@ -1,5 +1,7 @@
 package io.dkv.gateway.watch;
 
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.QueryParams;
@@ -54,6 +56,7 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         WatchRequest request = WatchRequest.of(store, query.bytes("key"), query.bytes("prefix"),
                 query.bool("snapshot", false), query.string("fromRevision"),
                 ctx.request().getHeader("Last-Event-ID"), query.bool("prevValue", false), maxKeyBytes);
+        Access.require(ctx, Action.WATCH, store, request.scope().key());
         int partition = -1;
         if (request.snapshot()) {
             OptionalInt local = owners.localPartitionOrForward(store, owner -> forwarder.forwardStream(ctx, owner));

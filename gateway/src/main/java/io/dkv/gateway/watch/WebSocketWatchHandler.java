@@ -2,6 +2,8 @@ package io.dkv.gateway.watch;
 
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.watch.internals.Watch;
@@ -53,18 +55,22 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         String store = Http.store(ctx);
         Http.query(ctx);
-        ctx.request().toWebSocket().onSuccess(ws -> new Connection(store, ws)).onFailure(ctx::fail);
+        Access.requireSomewhere(ctx, store, Action.WATCH, Action.ELECT);
+        Access access = Access.of(ctx);
+        ctx.request().toWebSocket().onSuccess(ws -> new Connection(store, access, ws)).onFailure(ctx::fail);
     }
 
     /** One socket and its watches; used on the socket's context only. */
     private final class Connection {
         private final String store;
+        private final Access access;
         private final ServerWebSocket ws;
         private final Map<String, Watch> watches = new HashMap<>();
         private final List<Runnable> onDrain = new ArrayList<>();
 
-        Connection(String store, ServerWebSocket ws) {
+        Connection(String store, Access access, ServerWebSocket ws) {
             this.store = store;
+            this.access = access;
             this.ws = ws;
             ws.textMessageHandler(this::onMessage);
             ws.closeHandler(v -> {
@@ -131,7 +137,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         private void subscribe(String id, JsonObject message, SocketSubscription subscription) {
             checkRoomFor(id);
             int partition = localPartition("a " + message.getValue("type"), "");
-            watches.put(id, subscription.start(store, partition, message, new SubscriptionFrames(id)));
+            watches.put(id, subscription.start(store, partition, message, access, new SubscriptionFrames(id)));
         }
 
         private void watch(String id, JsonObject message) {
@@ -141,6 +147,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                     Http.bytesField(message, "prefix", "watch " + id),
                     Boolean.TRUE.equals(message.getValue("snapshot")), from == null ? null : String.valueOf(from), null,
                     Boolean.TRUE.equals(message.getValue("prevValue")), maxKeyBytes);
+            access.require(Action.WATCH, store, request.scope().key());
             int partition = -1;
             if (request.snapshot()) {
                 partition = localPartition("a snapshot", ", or watch without snapshot");
