@@ -34,13 +34,13 @@ import java.util.Map;
  * only), {@code A-other-prefix} (A under "b:" only) and {@code all-but-A}; plus {@code admin}
  * (everything everywhere), {@value #CERT_SUBJECT} (read and watch under "a:" of every store, by
  * certificate), {@code jwt-user} (read under "a:", by JWT) and {@code watcher} (watch under "a:" of
- * {@value #WATCH_STORE}). Each principal's token is
+ * the stores whose names start with {@value #WATCH_STORE}). Each principal's token is
  * {@link #token}.
  */
 public final class SecuredDkv {
     public static final String STORE = "sec";
     public static final String OTHER_STORE = "other";
-    /** The store of the watch tests, where {@code watcher} may watch under "a:" only. */
+    /** The name prefix of the watch tests' stores, where {@code watcher} may watch under "a:" only. */
     public static final String WATCH_STORE = "secw";
     public static final String CERT_SUBJECT = "CN=billing,O=Example";
     public static final String JWT_ISSUER = "https://issuer.test";
@@ -204,7 +204,7 @@ public final class SecuredDkv {
         role(roles, principals, "admin", grant("*", "", EnumSet.allOf(Action.class)));
         roles.put("cert", new JsonArray().add(grant("*", "a:", EnumSet.of(Action.READ, Action.WATCH))));
         principals.put(CERT_SUBJECT, new JsonObject().put("roles", new JsonArray().add("cert")));
-        role(roles, principals, "watcher", grant(WATCH_STORE, "a:", EnumSet.of(Action.WATCH)));
+        role(roles, principals, "watcher", grant(WATCH_STORE + "*", "a:", EnumSet.of(Action.WATCH)));
         roles.put("jwt", new JsonArray().add(grant("*", "a:", EnumSet.of(Action.READ))));
         principals.put("jwt-user", new JsonObject().put("roles", new JsonArray().add("jwt")));
         return new JsonObject().put("principals", principals).put("roles", roles);

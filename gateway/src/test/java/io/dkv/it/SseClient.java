@@ -46,12 +46,17 @@ final class SseClient implements AutoCloseable {
     }
 
     static SseClient open(int port, String pathAndQuery, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery));
+        return open(CLIENT, "http://localhost:" + port + pathAndQuery, headers);
+    }
+
+    /** A stream of {@code url} through {@code client} (its TLS context, for an HTTPS DKV). */
+    static SseClient open(HttpClient client, String url, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
         try {
-            return new SseClient(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+            return new SseClient(client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
