@@ -100,6 +100,12 @@ public final class DkvConfig {
     @Option(names = "--bootstrap-servers", description = "An existing Kafka cluster to use; without it DKV starts an embedded single-node broker.")
     public String bootstrapServers;
 
+    @Option(names = "--kafka-property", split = ",", paramLabel = "KEY=VALUE",
+            description = "A property of every Kafka client DKV makes (Streams and its clients, the gateway's producers and"
+                    + " consumers, the admin clients), for an existing cluster's security: security.protocol, sasl.*, ssl.*"
+                    + " (repeatable or comma-separated; docs/SECURITY.md lists the ACLs DKV needs).")
+    public Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
     @Option(names = "--kafka-port", description = "Port of the embedded broker (default: ${DEFAULT-VALUE}); 0 picks a free one.",
             defaultValue = "19092")
     public int kafkaPort;

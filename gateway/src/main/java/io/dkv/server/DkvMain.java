@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code bin/dkv}: starts one DKV process and runs until Ctrl-C or SIGTERM. */
-@Command(name = "dkv", mixinStandardHelpOptions = true, version = "DKV 0.1.0", subcommands = TokenCommand.class,
+@Command(name = "dkv", mixinStandardHelpOptions = true, version = "DKV 0.1.0", subcommands = {TokenCommand.class, AclsCommand.class},
         description = "A Kafka-log-backed key-value and coordination service. Without --bootstrap-servers it runs"
                 + " a complete single-machine DKV with an embedded Kafka broker on port 7861.")
 public final class DkvMain implements Callable<Integer> {
@@ -21,6 +21,11 @@ public final class DkvMain implements Callable<Integer> {
 
     DkvMain(DkvConfig config) {
         this.config = config;
+    }
+
+    /** The options given to {@code bin/dkv}, which its subcommands read. */
+    DkvConfig config() {
+        return config;
     }
 
     @Override

@@ -24,6 +24,8 @@ import io.dkv.gateway.watch.internals.ChangeFeed;
 import io.dkv.gateway.watch.internals.HistoryReader;
 import io.dkv.kafka.DkvTopics;
 import io.dkv.kafka.EmbeddedKafkaBroker;
+import io.dkv.kafka.KafkaCluster;
+import io.dkv.kafka.RequiredAcls;
 import io.dkv.kafka.LocalPorts;
 import io.dkv.kafka.TopicManager;
 import io.dkv.streams.DkvTopology;
@@ -48,12 +50,11 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +84,8 @@ public final class DkvServer implements AutoCloseable {
      * @throws IllegalArgumentException naming every option out of its range ({@link DkvConfig#problems()});
      *     nothing has been started then
      * @throws RuntimeException with a message that says what to fix if a part cannot start
-     *     (for example a topic with a conflicting configuration); the parts started so far are closed
+     *     (for example a topic with a conflicting configuration, or an ACL that Kafka lacks for DKV's
+     *     principal); the parts started so far are closed
      */
     public static DkvServer start(DkvConfig config) {
         List<String> problems = config.problems();
@@ -98,6 +100,10 @@ public final class DkvServer implements AutoCloseable {
             return server;
         } catch (RuntimeException e) {
             server.close();
+            Optional<String> refused = RequiredAcls.explain(e, config.topicPrefix, config.applicationId());
+            if (refused.isPresent()) {
+                throw new IllegalStateException(refused.get(), e);
+            }
             throw e;
         }
     }
@@ -107,7 +113,8 @@ public final class DkvServer implements AutoCloseable {
         Path dataDir = config.dataDir.toAbsolutePath();
         if (config.bootstrapServers == null) {
             progress("1/4", "starting the embedded Kafka broker (KRaft) in " + dataDir.resolve("kafka"));
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), config.kafkaPort, config.brokerProperties).start();
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir.resolve("kafka"), config.kafkaPort, config.brokerProperties,
+                    config.kafkaProperties).start();
             parts.push(broker);
             bootstrapServers = broker.bootstrapServers();
         } else {
@@ -116,9 +123,8 @@ public final class DkvServer implements AutoCloseable {
         }
 
         progress("2/4", "checking DKV's topics");
-        Properties adminProps = new Properties();
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        Admin admin = Admin.create(adminProps);
+        KafkaCluster kafka = new KafkaCluster(bootstrapServers, config.kafkaProperties);
+        Admin admin = Admin.create(kafka.properties());
         parts.push(admin);
         DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
         TopicManager topicManager = new TopicManager(admin, topics);
@@ -141,18 +147,18 @@ public final class DkvServer implements AutoCloseable {
         parts.push(gcMetrics);
 
         progress("3/4", "starting Kafka Streams (state in " + dataDir.resolve("streams") + ")");
-        StreamsNode node = new StreamsNode(new StreamsSettings(bootstrapServers, config.applicationId(),
+        StreamsNode node = new StreamsNode(new StreamsSettings(kafka, config.applicationId(),
                 dataDir.resolve("streams"), self.host() + ":" + self.port(), config.commitIntervalMs, config.pollMs,
                 config.streamThreads, Duration.ofMillis(config.dedupeWindowMs), config.sessionTimeoutMs, config.streamsProperties,
                 config.leaseLimits(), config.lockLimits()), topics);
-        CommandBus bus = new CommandBus(bootstrapServers, topics, repliesTopic, replyPartitions,
+        CommandBus bus = new CommandBus(kafka, topics, repliesTopic, replyPartitions,
                 Duration.ofMillis(config.commandLingerMs), registry);
         parts.push(bus);
         node.onCommittedReplies(bus);
         node.start();
         parts.push(node);
         failed = node.failed();
-        awaitStreamsRunning(node, new HangingTransactionRepair(admin, bootstrapServers, topics, config.applicationId(), repliesTopic));
+        awaitStreamsRunning(node, new HangingTransactionRepair(admin, kafka, topics, config.applicationId(), repliesTopic));
         // Bound once the tasks have opened their stores, so their metrics are there from the start
         // rather than after the binder's first refresh a minute later.
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(node.kafkaStreams());
@@ -174,9 +180,9 @@ public final class DkvServer implements AutoCloseable {
         LockHandlers locks = new LockHandlers(vertx, bus, reads, owners, forwarder, reader, node.liveLeases(), config.limits(),
                 config.leaseTtls(), config.maxLockWaitMs, timeout);
         StoreHandlers stores = new StoreHandlers(vertx, bus, reader, owners, forwarder, topicManager, topics, node, timeout);
-        ChangeFeed feed = new ChangeFeed(bootstrapServers, topics, config.watchProgressMs, registry);
+        ChangeFeed feed = new ChangeFeed(kafka, topics, config.watchProgressMs, registry);
         parts.push(feed);
-        WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(bootstrapServers, topics),
+        WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(kafka, topics),
                 timeout, config.watchQueueLimit);
         ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
                 config.electionLimits(), timeout);
@@ -267,6 +273,9 @@ public final class DkvServer implements AutoCloseable {
         long deadline = System.nanoTime() + STREAMS_START_WAIT.toNanos();
         long nextCheck = System.nanoTime() + HANGING_TRANSACTION_CHECK.toNanos();
         while (!node.isRunning() && System.nanoTime() < deadline) {
+            if (node.failed().isDone()) {
+                throw new IllegalStateException("Kafka Streams stopped while starting: " + node.failed().join());
+            }
             try {
                 Thread.sleep(50);
                 if (System.nanoTime() >= nextCheck && !node.isRunning()) {

@@ -1,5 +1,6 @@
 package io.dkv.it;
 
+import io.dkv.kafka.KafkaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,7 +51,7 @@ class CommandLingerTest {
                     .all().get();
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (CommandBus bus = new CommandBus(SharedKafka.bootstrapServers(), topics, replies, 1, LINGER, registry);
+        try (CommandBus bus = new CommandBus(KafkaCluster.at(SharedKafka.bootstrapServers()), topics, replies, 1, LINGER, registry);
              KafkaConsumer<String, byte[]> log = commandsReader(topics.commands())) {
             Command first = put();
             Command second = put();

@@ -1,5 +1,6 @@
 package io.dkv.it;
 
+import io.dkv.kafka.KafkaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -105,7 +106,7 @@ class CommittedRepliesTest {
             DkvTopics topics = new DkvTopics(config.topicPrefix, config.topicSettings());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             String repliesTopic = DkvTopology.repliesTopic(config.applicationId());
-            try (CommandBus elsewhere = new CommandBus(SharedKafka.bootstrapServers(), topics, repliesTopic,
+            try (CommandBus elsewhere = new CommandBus(KafkaCluster.at(SharedKafka.bootstrapServers()), topics, repliesTopic,
                     config.commandPartitions, Duration.ofMillis(config.commandLingerMs), registry)) {
                 Command sync = CommandBus.syncCommand("answers");
                 Reply reply = elsewhere.send(sync, Duration.ofSeconds(30)).join();

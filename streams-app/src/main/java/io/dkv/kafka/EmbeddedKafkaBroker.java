@@ -16,7 +16,6 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -37,18 +36,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Map<String, String> overrides;
+    private final Map<String, String> clientProperties;
     private KafkaRaftServer server;
 
     /**
      * @param logDir where the broker keeps its log; created if missing
-     * @param port the PLAINTEXT port, or 0 to pick a free one
-     * @param overrides broker properties that replace the defaults below
+     * @param port the port of the listener named PLAINTEXT, or 0 to pick a free one
+     * @param overrides broker properties that replace the defaults below (a SASL listener, an authorizer)
+     * @param clientProperties what a client needs to connect when {@code overrides} secure the listener
+     *     (security.protocol, sasl.*); used to check that the broker answers
      */
-    public EmbeddedKafkaBroker(Path logDir, int port, Map<String, String> overrides) {
+    public EmbeddedKafkaBroker(Path logDir, int port, Map<String, String> overrides, Map<String, String> clientProperties) {
         this.logDir = logDir;
         this.port = port == 0 ? LocalPorts.free() : port;
         this.controllerPort = LocalPorts.free();
         this.overrides = Map.copyOf(overrides);
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    public EmbeddedKafkaBroker(Path logDir, int port, Map<String, String> overrides) {
+        this(logDir, port, overrides, Map.of());
     }
 
     public EmbeddedKafkaBroker(Path logDir, int port) {
@@ -134,9 +141,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(new KafkaCluster(bootstrapServers(), clientProperties).properties())) {
             admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the embedded Kafka broker did not answer within " + timeout, e);

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -80,7 +81,7 @@ public final class TopicManager {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return false;
             }
-            throw new IllegalStateException("cannot read the offsets of topic " + partition.topic(), e.getCause());
+            throw new IllegalStateException("cannot read the offsets of topic " + partition.topic(), naming(e.getCause(), partition.topic()));
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("cannot read the offsets of topic " + partition.topic(), e);
         }
@@ -97,7 +98,7 @@ public final class TopicManager {
             admin.deleteTopics(List.of(topics.changes(store))).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                throw new IllegalStateException("cannot delete topic " + topics.changes(store), e.getCause());
+                throw new IllegalStateException("cannot delete topic " + topics.changes(store), naming(e.getCause(), topics.changes(store)));
             }
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("cannot delete topic " + topics.changes(store), e);
@@ -116,7 +117,7 @@ public final class TopicManager {
                 return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), naming(e.getCause(), topic));
                 }
             } catch (InterruptedException | TimeoutException e) {
                 throw new IllegalStateException("cannot describe topic " + topic + ": Kafka did not answer", e);
@@ -138,7 +139,7 @@ public final class TopicManager {
             return;
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), naming(e.getCause(), topic));
             }
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("cannot create topic " + topic + ": Kafka did not answer", e);
@@ -149,7 +150,7 @@ public final class TopicManager {
     private void verify(String topic, int partitions, String requiredPolicy) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         Config config = call(() -> admin.describeConfigs(Set.of(resource)).all()
-                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(resource), "describe topic " + topic);
+                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(resource), "describe the configuration of topic " + topic, topic);
         ConfigEntry policy = config.get("cleanup.policy");
         String actual = policy == null ? "delete" : policy.value().replace(" ", "");
         if (!policies(actual).equals(policies(requiredPolicy))) {
@@ -179,11 +180,11 @@ public final class TopicManager {
         T run() throws Exception;
     }
 
-    private static <T> T call(AdminCall<T> call, String what) {
+    private static <T> T call(AdminCall<T> call, String what, String topic) {
         try {
             return call.run();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), naming(e.getCause(), topic));
         } catch (Exception e) {
             throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
         }
@@ -194,5 +195,16 @@ public final class TopicManager {
         public TopicConfigException(String topic, String problem) {
             super("Topic " + topic + " has " + problem);
         }
+    }
+
+    /**
+     * The cause, with the topic named when Kafka refused an operation on it without saying which
+     * topic (createTopics does), so that {@link RequiredAcls#explain} can name the ACL it needs.
+     */
+    private static Throwable naming(Throwable cause, String topic) {
+        if (cause instanceof TopicAuthorizationException denied && denied.unauthorizedTopics().isEmpty()) {
+            return new TopicAuthorizationException(denied.getMessage(), Set.of(topic));
+        }
+        return cause;
     }
 }

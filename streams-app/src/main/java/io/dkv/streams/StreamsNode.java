@@ -1,6 +1,7 @@
 package io.dkv.streams;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.RequiredAcls;
 import io.dkv.streams.internals.GroupInstanceId;
 import io.dkv.streams.internals.MissFriendlyRocksDbConfig;
 import io.dkv.streams.internals.ReplyTrackingClientSupplier;
@@ -60,7 +61,8 @@ public final class StreamsNode implements AutoCloseable {
                 () -> new KafkaConsumer<>(changeTopicConsumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
                 liveLeases, settings.leaseLimits(), settings.lockLimits()),
                 properties, clients);
-        this.failures = new StreamThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW, settings.stateDir(), System::nanoTime);
+        this.failures = new StreamThreadFailures(MAX_THREAD_FAILURES, THREAD_FAILURE_WINDOW, settings.stateDir(), System::nanoTime,
+                failure -> RequiredAcls.explain(failure, topics.prefix(), settings.applicationId()));
         this.streams.setUncaughtExceptionHandler(failures);
         this.streams.setStateListener((now, before) -> {
             LOG.info("Streams state {} -> {}", before, now);
@@ -69,9 +71,8 @@ public final class StreamsNode implements AutoCloseable {
     }
 
     static Properties properties(StreamsSettings settings, DkvTopics topics) {
-        Properties p = new Properties();
+        Properties p = settings.kafka().properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toAbsolutePath().toString());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

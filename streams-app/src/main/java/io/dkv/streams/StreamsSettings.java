@@ -3,13 +3,14 @@ package io.dkv.streams;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import io.dkv.kafka.KafkaCluster;
 import io.dkv.streams.lease.LeaseLimits;
 import io.dkv.streams.lock.LockLimits;
 
 /**
  * How a DKV Streams instance runs.
  *
- * @param bootstrapServers the Kafka cluster
+ * @param kafka the Kafka cluster and the properties every client of Streams gets (its own settings win)
  * @param applicationId the Streams application id: instances with the same id share the stores
  * @param stateDir where RocksDB state lives; one directory per instance
  * @param applicationServer host:port of this instance's gateway, for routing interactive queries
@@ -23,7 +24,7 @@ import io.dkv.streams.lock.LockLimits;
  * @param leaseLimits the bounds on leases the tasks enforce
  * @param lockLimits the bounds on locks the tasks enforce
  */
-public record StreamsSettings(String bootstrapServers, String applicationId, Path stateDir, String applicationServer,
+public record StreamsSettings(KafkaCluster kafka, String applicationId, Path stateDir, String applicationServer,
         long commitIntervalMs, long pollMs, int streamThreads, Duration dedupeWindow, long sessionTimeoutMs, Map<String, String> overrides,
         LeaseLimits leaseLimits, LockLimits lockLimits) {
 }

@@ -1,6 +1,7 @@
 package io.dkv.gateway.internals;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.KafkaCluster;
 import io.dkv.schemas.Command;
 import io.dkv.schemas.CommandType;
 import io.dkv.schemas.DkvCodec;
@@ -106,11 +107,11 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
      * @param commandLinger how long a command of a batch, other than the one completing it, may wait
      *                      to be sent with the rest; zero sends each command at once
      */
-    public CommandBus(String bootstrapServers, DkvTopics topics, String repliesTopic, int replyPartitions,
+    public CommandBus(KafkaCluster kafka, DkvTopics topics, String repliesTopic, int replyPartitions,
                       Duration commandLinger, MeterRegistry registry) {
         this.topics = topics;
-        this.producer = new KafkaProducer<>(producerProps(bootstrapServers, topics, commandLinger), new StringSerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(consumerProps(bootstrapServers), new StringDeserializer(), new ByteArrayDeserializer());
+        this.producer = new KafkaProducer<>(producerProps(kafka, topics, commandLinger), new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(consumerProps(kafka), new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = IntStream.range(0, replyPartitions)
                 .mapToObj(p -> new TopicPartition(repliesTopic, p)).toList();
         consumer.assign(partitions);
@@ -140,9 +141,8 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
                 .tag("path", path).register(registry);
     }
 
-    private static Properties producerProps(String bootstrapServers, DkvTopics topics, Duration linger) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static Properties producerProps(KafkaCluster kafka, DkvTopics topics, Duration linger) {
+        Properties p = kafka.properties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(linger.toMillis()));
@@ -154,9 +154,8 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
         return p;
     }
 
-    private static Properties consumerProps(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static Properties consumerProps(KafkaCluster kafka) {
+        Properties p = kafka.properties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");

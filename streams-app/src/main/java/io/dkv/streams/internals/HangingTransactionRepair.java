@@ -1,6 +1,7 @@
 package io.dkv.streams.internals;
 
 import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.KafkaCluster;
 import io.dkv.kafka.HangingTransactions;
 import io.dkv.kafka.HangingTransactions.Hanging;
 import io.dkv.schemas.DkvCodec;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
@@ -51,15 +53,15 @@ public final class HangingTransactionRepair {
     private static final int MAX_COMMANDS_READ = 200_000;
 
     private final Admin admin;
-    private final String bootstrapServers;
+    private final KafkaCluster kafka;
     private final DkvTopics topics;
     private final String applicationId;
     private final String repliesTopic;
 
-    public HangingTransactionRepair(Admin admin, String bootstrapServers, DkvTopics topics, String applicationId,
+    public HangingTransactionRepair(Admin admin, KafkaCluster kafka, DkvTopics topics, String applicationId,
                                     String repliesTopic) {
         this.admin = admin;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.topics = topics;
         this.applicationId = applicationId;
         this.repliesTopic = repliesTopic;
@@ -177,10 +179,9 @@ public final class HangingTransactionRepair {
     }
 
     private KafkaConsumer<byte[], byte[]> uncommittedReader() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties config = kafka.properties();
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -205,7 +206,7 @@ public final class HangingTransactionRepair {
                 + first.producerEpoch() + ") hangs on " + transaction.stream().map(Hanging::partition).toList()
                 + ": its coordinator has finished with it but these partitions never got its markers, so their readers, "
                 + "and the restore of the tasks they belong to, stop there. DKV cannot tell from the committed offsets whether "
-                + "it committed. Stop DKV, end it with " + transaction.stream().map(h -> h.abortCommand(bootstrapServers))
+                + "it committed. Stop DKV, end it with " + transaction.stream().map(h -> h.abortCommand(kafka.bootstrapServers()))
                 .collect(Collectors.joining(" and ")) + " (an abort drops the writes of that one transaction if it had "
                 + "committed), and start DKV again.";
     }

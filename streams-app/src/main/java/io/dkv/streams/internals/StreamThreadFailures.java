@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * tasks without a checkpoint, wipes them, restores them and fails again, and DKV stays half up,
  * answering 503, for as long as it runs. So after {@code maxFailures} failures within {@code window}
  * the client shuts down instead, and {@link #gaveUp()} completes with the last failure and a
- * message naming the way out. Thread-safe.
+ * message naming the way out. A failure no replacement can get past (Kafka refusing DKV's principal)
+ * shuts the client down at once. Thread-safe.
  */
 public final class StreamThreadFailures implements StreamsUncaughtExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadFailures.class);
@@ -30,11 +33,18 @@ public final class StreamThreadFailures implements StreamsUncaughtExceptionHandl
     private final long windowNanos;
     private final Path stateDir;
     private final LongSupplier nanoClock;
+    private final Function<Throwable, Optional<String>> permanent;
     private final Deque<Long> failures = new ArrayDeque<>();
     private final CompletableFuture<String> gaveUp = new CompletableFuture<>();
 
-    public StreamThreadFailures(int maxFailures, Duration window, Path stateDir, LongSupplier nanoClock) {
+    /**
+     * @param permanent what to tell the operator about a failure no replacement thread can get past
+     *     (Kafka refusing DKV's principal), on which the client shuts down at once; empty for the others
+     */
+    public StreamThreadFailures(int maxFailures, Duration window, Path stateDir, LongSupplier nanoClock,
+            Function<Throwable, Optional<String>> permanent) {
         this.maxFailures = maxFailures;
+        this.permanent = permanent;
         this.windowNanos = window.toNanos();
         this.stateDir = stateDir;
         this.nanoClock = nanoClock;
@@ -42,6 +52,12 @@ public final class StreamThreadFailures implements StreamsUncaughtExceptionHandl
 
     @Override
     public synchronized StreamThreadExceptionResponse handle(Throwable exception) {
+        Optional<String> hopeless = permanent.apply(exception);
+        if (hopeless.isPresent()) {
+            LOG.error("{}", hopeless.get(), exception);
+            gaveUp.complete(hopeless.get());
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
         long now = nanoClock.getAsLong();
         failures.addLast(now);
         while (now - failures.peekFirst() > windowNanos) {

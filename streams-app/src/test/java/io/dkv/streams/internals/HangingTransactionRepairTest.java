@@ -1,5 +1,6 @@
 package io.dkv.streams.internals;
 
+import io.dkv.kafka.KafkaCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -108,7 +109,7 @@ class HangingTransactionRepairTest {
         }
 
         HangingTransactionRepair repair() {
-            return new HangingTransactionRepair(HangingTransactionBroker.admin(), HangingTransactionBroker.bootstrapServers(),
+            return new HangingTransactionRepair(HangingTransactionBroker.admin(), KafkaCluster.at(HangingTransactionBroker.bootstrapServers()),
                     topics, name, DkvTopology.repliesTopic(name));
         }
 

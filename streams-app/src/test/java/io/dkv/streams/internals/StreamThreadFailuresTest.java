@@ -2,9 +2,11 @@ package io.dkv.streams.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dkv.kafka.RequiredAcls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -13,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class StreamThreadFailuresTest {
     private static final Duration WINDOW = Duration.ofMinutes(10);
     private final AtomicLong now = new AtomicLong();
-    private final StreamThreadFailures failures = new StreamThreadFailures(3, WINDOW, Path.of("/data/streams"), now::get);
+    private final StreamThreadFailures failures = new StreamThreadFailures(3, WINDOW, Path.of("/data/streams"), now::get,
+            failure -> RequiredAcls.explain(failure, "dkv", "dkv"));
 
     @Test
     void aFailureThatKeepsComingBackStopsTheClientWithTheWayOut() {
@@ -48,5 +51,12 @@ class StreamThreadFailuresTest {
         assertThat(failures.handle(fault)).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
         assertThat(failures.gaveUp().join()).contains("dkv.commands-1", "find-hanging", "kafka-transactions.sh abort")
                 .doesNotContain("delete /data/streams");
+    }
+
+    @Test
+    void aFailureNoReplacementCanGetPastStopsTheClientAtOnceWithItsExplanation() {
+        assertThat(failures.handle(new StreamsException(new GroupAuthorizationException("denied", "dkv"))))
+                .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+        assertThat(failures.gaveUp().join()).contains("consumer group dkv", "bin/dkv acls");
     }
 }

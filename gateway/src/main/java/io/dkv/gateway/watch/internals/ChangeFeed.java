@@ -2,6 +2,7 @@ package io.dkv.gateway.watch.internals;
 
 import io.dkv.gateway.watch.WatchEvent;
 import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.KafkaCluster;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.ByteBuffer;
@@ -72,18 +73,16 @@ public final class ChangeFeed implements AutoCloseable {
     private volatile boolean running = true;
     private long lastProgress = System.currentTimeMillis();
 
-    public ChangeFeed(String bootstrapServers, DkvTopics topics, long progressIntervalMs, MeterRegistry registry) {
+    public ChangeFeed(KafkaCluster kafka, DkvTopics topics, long progressIntervalMs, MeterRegistry registry) {
         this.topics = topics;
         this.progressIntervalMs = progressIntervalMs;
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed");
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT_MS));
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Properties a = new Properties();
-        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties a = kafka.properties();
         a.put(AdminClientConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-feed-offsets");
         this.offsets = Admin.create(a);
         new KafkaClientMetrics(consumer).bindTo(registry);

@@ -2,6 +2,7 @@ package io.dkv.gateway.watch.internals;
 
 import io.dkv.gateway.watch.WatchEvent;
 import io.dkv.kafka.DkvTopics;
+import io.dkv.kafka.KafkaCluster;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +24,11 @@ public final class HistoryReader {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long TIMEOUT_MS = 30_000;
 
-    private final String bootstrapServers;
+    private final KafkaCluster kafka;
     private final DkvTopics topics;
 
-    public HistoryReader(String bootstrapServers, DkvTopics topics) {
-        this.bootstrapServers = bootstrapServers;
+    public HistoryReader(KafkaCluster kafka, DkvTopics topics) {
+        this.kafka = kafka;
         this.topics = topics;
     }
 
@@ -132,8 +133,7 @@ public final class HistoryReader {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "dkv-gateway-watch-history");
