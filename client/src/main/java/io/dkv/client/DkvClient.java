@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -62,7 +63,7 @@ public final class DkvClient implements AutoCloseable {
 
     private DkvClient(Builder builder) {
         ClientSettings settings = new ClientSettings(builder.store, builder.requestTimeout, builder.maxAttempts,
-                builder.retryBackoff, builder.maxRetryBackoff);
+                builder.retryBackoff, builder.maxRetryBackoff, builder.bearerToken);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("dkv-client-scheduler"));
         this.io = Executors.newCachedThreadPool(daemon("dkv-client-io"));
         HttpClient.Builder http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -187,6 +188,7 @@ public final class DkvClient implements AutoCloseable {
         private Duration maxRetryBackoff = Duration.ofSeconds(1);
         private Duration failoverPenalty = Duration.ofSeconds(2);
         private SSLContext sslContext;
+        private Supplier<String> bearerToken;
 
         private Builder() {
         }
@@ -240,6 +242,22 @@ public final class DkvClient implements AutoCloseable {
         /** TLS for the gateways: {@code host:port} addresses then mean {@code https}. */
         public Builder sslContext(SSLContext context) {
             this.sslContext = context;
+            return this;
+        }
+
+        /**
+         * The bearer token of a DKV with an access file: a token {@code bin/dkv token} made, or a JWT.
+         * Without credentials such a DKV refuses every call ({@link DkvException.Rejected}, code
+         * {@code UNAUTHENTICATED}); a principal without the grant gets {@code FORBIDDEN}.
+         */
+        public Builder bearerToken(String token) {
+            Objects.requireNonNull(token);
+            return bearerToken(() -> token);
+        }
+
+        /** A bearer token asked for on every request and watch connection, for a JWT that is renewed while the client runs. */
+        public Builder bearerToken(Supplier<String> token) {
+            this.bearerToken = Objects.requireNonNull(token);
             return this;
         }
 

@@ -187,6 +187,10 @@ public final class Transport {
     private HttpRequest request(URI gateway, Call call, Duration timeout) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(gateway + call.path)).timeout(timeout);
         call.headers.forEach(builder::header);
+        String authorization = settings.authorization();
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
         if (call.kind == Call.Kind.READ) {
             long seen = seenRevision.get();
             if (seen > 0 && !call.headers.containsKey("DKV-Min-Revision")) {

@@ -38,12 +38,16 @@ public final class WatchSocket implements WebSocket.Listener {
         this.gateway = gateway;
     }
 
-    /** Opens a socket to {@code gateway} for {@code store}. */
-    static CompletableFuture<WatchSocket> open(HttpClient http, URI gateway, String store, Duration timeout) {
+    /** Opens a socket to {@code gateway} for {@code store}, sending {@code authorization} (null for none) in the upgrade. */
+    static CompletableFuture<WatchSocket> open(HttpClient http, URI gateway, String store, Duration timeout, String authorization) {
         WatchSocket socket = new WatchSocket(gateway);
         String scheme = "https".equals(gateway.getScheme()) ? "wss" : "ws";
         URI uri = URI.create(scheme + "://" + gateway.getHost() + ":" + gateway.getPort() + "/v1/stores/" + store + "/ws");
-        return http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, socket).thenApply(ws -> {
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        return builder.buildAsync(uri, socket).thenApply(ws -> {
             socket.ws = ws;
             return socket;
         });

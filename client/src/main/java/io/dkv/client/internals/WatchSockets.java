@@ -33,7 +33,8 @@ public final class WatchSockets implements AutoCloseable {
             if (existing != null && !(existing.isDone() && (existing.isCompletedExceptionally() || existing.join().isClosed()))) {
                 return existing;
             }
-            return WatchSocket.open(transport.http(), g, transport.settings().store(), transport.settings().requestTimeout());
+            return WatchSocket.open(transport.http(), g, transport.settings().store(), transport.settings().requestTimeout(),
+                    transport.settings().authorization());
         });
     }
 
