@@ -4,12 +4,14 @@ import io.dkv.client.DkvClient;
 import io.dkv.spring.cache.DkvCacheConfiguration;
 import io.dkv.spring.cache.DkvCacheManager;
 import io.dkv.spring.lock.DkvLockRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
@@ -30,9 +32,21 @@ public class DkvAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public DkvClient dkvClient(DkvProperties properties) {
-        DkvClient client = DkvClient.builder().store(properties.getStore()).servers(properties.getServers().toArray(String[]::new))
-                .requestTimeout(properties.getRequestTimeout()).build();
+    public DkvClient dkvClient(DkvProperties properties, ObjectProvider<SslBundles> sslBundles) {
+        DkvClient.Builder builder = DkvClient.builder().store(properties.getStore()).servers(properties.getServers().toArray(String[]::new))
+                .requestTimeout(properties.getRequestTimeout());
+        if (properties.getBearerToken() != null) {
+            builder.bearerToken(properties.getBearerToken());
+        }
+        if (properties.getSslBundle() != null) {
+            SslBundles bundles = sslBundles.getIfAvailable();
+            if (bundles == null) {
+                throw new IllegalStateException("dkv.ssl-bundle=" + properties.getSslBundle()
+                        + " names an SSL bundle, but the application has none; define it under spring.ssl.bundle");
+            }
+            builder.sslContext(bundles.getBundle(properties.getSslBundle()).createSslContext());
+        }
+        DkvClient client = builder.build();
         if (properties.isCreateStore()) {
             client.createStore();
         }

@@ -18,6 +18,10 @@ public class DkvProperties {
     private Duration requestTimeout = Duration.ofSeconds(10);
     /** Create the store at start if it does not exist. */
     private boolean createStore = true;
+    /** Bearer token of a DKV with an access file (bin/dkv token makes one). */
+    private String bearerToken;
+    /** Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) that trusts the gateways' certificates: the gateways are then https. */
+    private String sslBundle;
     private final Cache cache = new Cache();
     private final Lock lock = new Lock();
 
@@ -75,6 +79,22 @@ public class DkvProperties {
         public void setTtl(Duration ttl) {
             this.ttl = ttl;
         }
+    }
+
+    public String getBearerToken() {
+        return bearerToken;
+    }
+
+    public void setBearerToken(String bearerToken) {
+        this.bearerToken = bearerToken;
+    }
+
+    public String getSslBundle() {
+        return sslBundle;
+    }
+
+    public void setSslBundle(String sslBundle) {
+        this.sslBundle = sslBundle;
     }
 
     public List<String> getServers() {
