@@ -40,8 +40,10 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -200,7 +202,7 @@ public final class DkvServer implements AutoCloseable {
         }
         parts.push(() -> gateway.close().await(10, TimeUnit.SECONDS));
         if (accessFile != null || tls != null) {
-            reloadPeriodically(vertx, config.accessReloadMs, accessFile, tls, gateway);
+            reloadPeriodically(vertx, config, accessFile, tls, gateway, forwarder);
         }
         String scheme = tls == null ? "http" : "https";
         long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -230,7 +232,10 @@ public final class DkvServer implements AutoCloseable {
                 : JwtKeys.verifier(vertx, config.jwtKeyFile, config.jwtAlgorithm, config.jwtIssuer, config.jwtAudience));
     }
 
-    /** How this instance calls the others: over TLS when its own API is HTTPS, trusting --tls-trust-file or the JVM's CAs. */
+    /**
+     * How this instance calls the others: over TLS when its own API is HTTPS, trusting --tls-trust-file
+     * or the JVM's CAs, and presenting its own certificate when client certificates are on.
+     */
     private static HttpClientOptions peerClientOptions(DkvConfig config) {
         HttpClientOptions options = new HttpClientOptions();
         if (config.tlsCertFile != null) {
@@ -238,16 +243,24 @@ public final class DkvServer implements AutoCloseable {
             if (config.tlsTrustFile != null) {
                 options.setTrustOptions(new PemTrustOptions().addCertPath(config.tlsTrustFile.toString()));
             }
+            if (config.tlsClientCaFile != null) {
+                // The other instances know this one by its certificate when it acts for a caller who
+                // authenticated with theirs (DKV-On-Behalf-Of, the peer action).
+                options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tlsCertFile.toString())
+                        .setKeyPath(config.tlsKeyFile.toString()));
+            }
         }
         return options;
     }
 
     /**
-     * Rereads the access file and the TLS certificate and key every {@code intervalMs} on a worker
-     * thread; a file that became invalid is logged and the last good one stays in force.
+     * Rereads the access file and the TLS certificate and key every {@code --access-reload-ms} on a
+     * worker thread; a file that became invalid is logged and the last good one stays in force. A
+     * renewed certificate is also what this instance presents to the others.
      */
-    private static void reloadPeriodically(Vertx vertx, long intervalMs, AccessFile accessFile, ServerTls tls, HttpGateway gateway) {
-        vertx.setPeriodic(intervalMs, timer -> vertx.executeBlocking(() -> {
+    private static void reloadPeriodically(Vertx vertx, DkvConfig config, AccessFile accessFile, ServerTls tls, HttpGateway gateway,
+            ReadForwarder forwarder) {
+        vertx.setPeriodic(config.accessReloadMs, timer -> vertx.executeBlocking(() -> {
             if (accessFile != null) {
                 accessFile.reloadIfChanged();
             }
@@ -255,6 +268,8 @@ public final class DkvServer implements AutoCloseable {
         }, false).onSuccess(ssl -> {
             if (ssl != null) {
                 gateway.updateTls(ssl)
+                        .compose(v -> config.tlsClientCaFile == null ? Future.succeededFuture()
+                                : forwarder.updateTls(peerClientOptions(config).getSslOptions()))
                         .onSuccess(v -> LOG.info("TLS certificate {} reloaded; new connections get it", tls.certFile()))
                         .onFailure(e -> LOG.error("The TLS certificate or key changed but cannot be used ({}); connections keep the one before",
                                 e.getMessage()));

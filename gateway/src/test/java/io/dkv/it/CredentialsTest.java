@@ -53,6 +53,14 @@ class CredentialsTest {
     }
 
     @Test
+    void onlyAPeerMayActForAnotherPrincipal() {
+        DkvHttp.Response posing = https.get("/v1/stores/" + STORE + "/kv/b:1", "DKV-On-Behalf-Of", "admin",
+                SecuredDkv.bearer("read-key")[0], SecuredDkv.bearer("read-key")[1]);
+        assertThat(posing.code()).isEqualTo("FORBIDDEN");
+        assertThat(posing.json().getString("action")).isEqualTo("peer");
+    }
+
+    @Test
     void aJwtAuthenticatesAsItsSubjectWhenItsSignatureIssuerAndExpiryHold() {
         Instant later = Instant.now().plus(Duration.ofMinutes(5));
         String valid = SecuredDkv.jwt("jwt-user", SecuredDkv.JWT_ISSUER, later, false);

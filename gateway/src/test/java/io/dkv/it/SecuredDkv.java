@@ -43,6 +43,8 @@ public final class SecuredDkv {
     /** The name prefix of the watch tests' stores, where {@code watcher} may watch under "a:" only. */
     public static final String WATCH_STORE = "secw";
     public static final String CERT_SUBJECT = "CN=billing,O=Example";
+    /** The subject of every instance's certificate, granted {@code peer}: instances act for certificate-authenticated callers. */
+    public static final String SERVER_SUBJECT = "CN=localhost";
     public static final String JWT_ISSUER = "https://issuer.test";
 
     private static DkvServer server;
@@ -144,7 +146,7 @@ public final class SecuredDkv {
     private static void start() {
         dir = TestDkv.tempDir();
         authority = TestCertificates.authority(dir, "dkv-test");
-        TestCertificates.Issued serverCertificate = authority.issue("CN=localhost", "server");
+        TestCertificates.Issued serverCertificate = authority.issue(SERVER_SUBJECT, "server");
         clientCertificate = authority.issue(CERT_SUBJECT, "client");
         KeyPair jwtKeys = TestCertificates.keyPair();
         signer = signer(jwtKeys);
@@ -204,6 +206,8 @@ public final class SecuredDkv {
         role(roles, principals, "admin", grant("*", "", EnumSet.allOf(Action.class)));
         roles.put("cert", new JsonArray().add(grant("*", "a:", EnumSet.of(Action.READ, Action.WATCH))));
         principals.put(CERT_SUBJECT, new JsonObject().put("roles", new JsonArray().add("cert")));
+        roles.put("peer", new JsonArray().add(grant("*", "", EnumSet.of(Action.PEER))));
+        principals.put(SERVER_SUBJECT, new JsonObject().put("roles", new JsonArray().add("peer")));
         role(roles, principals, "watcher", grant(WATCH_STORE + "*", "a:", EnumSet.of(Action.WATCH)));
         roles.put("jwt", new JsonArray().add(grant("*", "a:", EnumSet.of(Action.READ))));
         principals.put("jwt-user", new JsonObject().put("roles", new JsonArray().add("jwt")));

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A principal granted {@code watch} on "a:" sees no event outside it, over SSE and WebSocket,
- * including through a snapshot relayed from the instance that owns the store: wider scopes are
- * refused, and the writes under "b:" between its own never reach it.
+ * including through a snapshot relayed over TLS from the instance that owns the store: wider scopes
+ * are refused, and the writes under "b:" between its own never reach it. A caller known by its client
+ * certificate is served through either instance too (the one it reached acts for it).
  */
 class WatchGrantTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -106,6 +107,12 @@ class WatchGrantTest {
                 }
             }
             assertThat(owners).as("some snapshots were relayed from the other instance").contains("localhost:" + SecuredDkv.port());
+            // A caller known by its certificate, which cannot be forwarded, is read for by the instance it reached.
+            DkvHttp certificateViaB = new DkvHttp(viaB.base(), SecuredDkv.client(true, HttpClient.Version.HTTP_1_1));
+            for (String store : stores) {
+                assertThat(certificateViaB.get("/v1/stores/" + store + "/kv/a:0").text()).as(store).isEqualTo("seen");
+                assertThat(certificateViaB.get("/v1/stores/" + store + "/kv/b:0").code()).as(store).isEqualTo("FORBIDDEN");
+            }
             assertThat(viaB.get("/v1/stores", ADMIN).json().getJsonArray("stores").stream()
                     .map(s -> ((JsonObject) s).getString("name")).toList()).as("listed from both instances with the caller's token")
                     .containsAll(stores);

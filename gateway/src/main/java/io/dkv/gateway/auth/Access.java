@@ -136,7 +136,7 @@ public final class Access {
         require(ctx, action, "*", new byte[0]);
     }
 
-    private ApiException denied(Action action, String store, byte[] key) {
+    ApiException denied(Action action, String store, byte[] key) {
         String resource = resource(store, key);
         AuditLog.denied(principal, remote, action, resource);
         return new ApiException(ErrorCode.FORBIDDEN, "principal '" + principal + "' may not " + action.wireName() + " " + resource

@@ -7,7 +7,7 @@ import java.util.Locale;
  * {@link #WRITE}, {@link #WATCH}, {@link #LOCK}) apply to the keys under the grant's prefix;
  * {@link #ELECT} to the elections whose name starts with it; store actions ({@link #LEASE},
  * {@link #ADMIN}) need a grant on the whole store (an empty prefix); {@link #METRICS} needs a grant on
- * every store ({@code "*"}).
+ * every store ({@code "*"}), and so does {@link #PEER}.
  */
 public enum Action {
     /** Get, list, describe, and the compare clauses and gets of a transaction. */
@@ -25,7 +25,13 @@ public enum Action {
     /** Create and delete the store. */
     ADMIN,
     /** Read {@code /metrics} (unless {@code --metrics-public}). */
-    METRICS;
+    METRICS,
+    /**
+     * Act for another principal ({@code DKV-On-Behalf-Of}): what a DKV instance does when it forwards
+     * a request whose caller authenticated with a client certificate, which cannot be forwarded.
+     * Grant it on every store to the subjects of the instances' own certificates, and to no one else.
+     */
+    PEER;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -40,6 +46,6 @@ public enum Action {
                 return action;
             }
         }
-        throw new IllegalArgumentException("unknown action '" + name + "'; the actions are read, write, watch, lease, lock, elect, admin and metrics");
+        throw new IllegalArgumentException("unknown action '" + name + "'; the actions are read, write, watch, lease, lock, elect, admin, metrics and peer");
     }
 }

@@ -16,13 +16,16 @@ import javax.net.ssl.SSLSession;
  * Finds who sends a request and puts their {@link Access} on it, or answers 401 with a
  * {@code WWW-Authenticate} header. In order: {@code Authorization: Bearer <token>}, a token of the
  * access file or (with {@code --jwt-key-file}) a JWT whose {@code sub} names the principal; else the
- * subject of a verified client certificate (mTLS). Without an access file every request gets
+ * subject of a verified client certificate (mTLS). A caller granted {@link Action#PEER} may act for
+ * another principal with {@value #ON_BEHALF_OF_HEADER}. Without an access file every request gets
  * {@link Access#unrestricted()}. Runs on the event loop; the policy is read once per request, so a
  * reloaded file applies from the next request on.
  */
 public final class Authentication implements Handler<RoutingContext> {
     private static final String BEARER = "Bearer ";
     private static final String CHALLENGE = "Bearer realm=\"dkv\"";
+    /** Names the principal a forwarded request acts for; see {@link Action#PEER}. */
+    public static final String ON_BEHALF_OF_HEADER = "DKV-On-Behalf-Of";
 
     private final Supplier<AccessPolicy> policy;
     private final JWTAuth jwt;
@@ -57,7 +60,7 @@ public final class Authentication implements Handler<RoutingContext> {
             String token = authorization.substring(BEARER.length()).trim();
             String principal = current.principalOfToken(token);
             if (principal != null) {
-                admit(ctx, current.access(principal));
+                admitOrDelegate(ctx, current.access(principal));
             } else if (jwt != null && token.chars().filter(c -> c == '.').count() == 2) {
                 jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
                     String subject = ar.succeeded() ? ar.result().subject() : null;
@@ -65,7 +68,7 @@ public final class Authentication implements Handler<RoutingContext> {
                         refuse(ctx, ErrorCode.INVALID_CREDENTIALS, CHALLENGE + ", error=\"invalid_token\"", "the JWT is not valid: "
                                 + (ar.failed() ? ar.cause().getMessage() : "it has no sub claim"));
                     } else {
-                        admit(ctx, policy.get().access(subject));
+                        admitOrDelegate(ctx, policy.get().access(subject));
                     }
                 });
             } else {
@@ -76,11 +79,29 @@ public final class Authentication implements Handler<RoutingContext> {
         }
         String subject = certificateSubject(ctx);
         if (subject != null) {
-            admit(ctx, current.access(subject));
+            admitOrDelegate(ctx, current.access(subject));
             return;
         }
         refuse(ctx, ErrorCode.UNAUTHENTICATED, CHALLENGE,
                 "this DKV needs credentials: send Authorization: Bearer <token>" + (ctx.request().isSSL() ? " or a client certificate" : ""));
+    }
+
+    /**
+     * Admits the request with {@code access}, or, when it says {@code DKV-On-Behalf-Of}, with the
+     * named principal's: only a caller granted {@link Action#PEER} (another DKV instance) may say so.
+     */
+    private void admitOrDelegate(RoutingContext ctx, Access caller) {
+        String onBehalfOf = ctx.request().getHeader(ON_BEHALF_OF_HEADER);
+        if (onBehalfOf == null) {
+            admit(ctx, caller);
+            return;
+        }
+        Access peer = caller.from(String.valueOf(ctx.request().remoteAddress()));
+        if (!peer.permits(Action.PEER, "*", new byte[0])) {
+            ctx.fail(peer.denied(Action.PEER, "*", null));
+            return;
+        }
+        admit(ctx, policy.get().access(onBehalfOf));
     }
 
     private static void admit(RoutingContext ctx, Access access) {

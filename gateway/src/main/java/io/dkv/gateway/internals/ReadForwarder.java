@@ -2,17 +2,20 @@ package io.dkv.gateway.internals;
 
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
+import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Authentication;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import org.apache.kafka.streams.state.HostInfo;
@@ -27,7 +30,7 @@ public final class ReadForwarder {
     public static final String FORWARDED_HEADER = "DKV-Forwarded";
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "host", "content-length");
 
-    private final HttpClient client;
+    private final HttpClientAgent client;
     private final long timeoutMs;
 
     /**
@@ -98,15 +101,17 @@ public final class ReadForwarder {
      * GETs a JSON document from another DKV instance, marked as forwarded so it answers from its own
      * state. Fails if the instance does not answer within the timeout or answers anything but JSON.
      *
-     * @param authorization the caller's Authorization header, sent along so the other instance
-     *     checks the same principal; null for none
+     * @param caller the request it is done for, whose principal the other instance checks again
      */
-    public Future<JsonObject> getJson(HostInfo host, String uri, String authorization) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(host.host()).setPort(host.port())
-                .setURI(uri).setTimeout(timeoutMs).putHeader(FORWARDED_HEADER, "1");
+    public Future<JsonObject> getJson(HostInfo host, String uri, RoutingContext caller) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().set(FORWARDED_HEADER, "1");
+        String authorization = caller.request().getHeader("Authorization");
         if (authorization != null) {
-            options.putHeader("Authorization", authorization);
+            headers.set("Authorization", authorization);
         }
+        identify(caller, headers);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(host.host()).setPort(host.port())
+                .setURI(uri).setTimeout(timeoutMs).setHeaders(headers);
         return client.request(options).compose(HttpClientRequest::send).compose(HttpClientResponse::body).map(JsonObject::new);
     }
 
@@ -123,8 +128,22 @@ public final class ReadForwarder {
             }
         });
         headers.set(FORWARDED_HEADER, "1");
+        identify(ctx, headers);
         return new RequestOptions().setMethod(ctx.request().method()).setHost(host.host())
                 .setPort(host.port()).setURI(ctx.request().uri()).setHeaders(headers);
+    }
+
+    /**
+     * Who the other instance is to check: the caller's bearer token goes along as it came; a caller
+     * who authenticated with a client certificate, which cannot go along, is named in
+     * {@code DKV-On-Behalf-Of}, which the other instance accepts from this one's own certificate only
+     * if that is granted {@code peer}.
+     */
+    private static void identify(RoutingContext caller, MultiMap headers) {
+        String principal = Access.of(caller).principal();
+        if (principal != null && !headers.contains("Authorization")) {
+            headers.set(Authentication.ON_BEHALF_OF_HEADER, principal);
+        }
     }
 
     private static Future<Void> relay(RoutingContext ctx, HttpClientResponse response, Buffer body) {
@@ -135,6 +154,11 @@ public final class ReadForwarder {
             }
         });
         return ctx.response().end(body);
+    }
+
+    /** Presents a renewed certificate to the other instances from the next connection on. */
+    public Future<Boolean> updateTls(ClientSSLOptions tls) {
+        return client.updateSSLOptions(tls, true);
     }
 
     public void close() {

@@ -199,7 +199,7 @@ public final class StoreHandlers {
         if (!localOnly) {
             for (StreamsMetadata instance : node.instances()) {
                 if (!instance.hostInfo().equals(owners.self())) {
-                    parts.add(remoteStores(instance, ctx.request().getHeader("Authorization")));
+                    parts.add(remoteStores(instance, ctx));
                 }
             }
         }
@@ -230,9 +230,9 @@ public final class StoreHandlers {
         return stores;
     }
 
-    /** The stores of another instance, asked for with the caller's credentials. */
-    private Future<List<JsonObject>> remoteStores(StreamsMetadata instance, String authorization) {
-        return forwarder.getJson(instance.hostInfo(), "/v1/stores?scope=local", authorization).map(body -> {
+    /** The stores of another instance, asked for as the caller. */
+    private Future<List<JsonObject>> remoteStores(StreamsMetadata instance, RoutingContext caller) {
+        return forwarder.getJson(instance.hostInfo(), "/v1/stores?scope=local", caller).map(body -> {
             List<JsonObject> out = new ArrayList<>();
             body.getJsonArray("stores").forEach(s -> out.add((JsonObject) s));
             return out;
