@@ -3,6 +3,7 @@ package io.dkv.bench;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
@@ -28,14 +29,24 @@ final class BenchSystems {
     private BenchSystems() {
     }
 
-    /** An HTTP endpoint of a system under test. */
-    record Endpoint(String host, int port) {
+    /**
+     * An HTTP endpoint of a system under test.
+     *
+     * @param client how to connect: plain HTTP, or TLS with the certificate to trust
+     * @param authorization the Authorization header of every request, or null
+     */
+    record Endpoint(String host, int port, HttpClientOptions client, String authorization) {
+        Endpoint(String host, int port) {
+            this(host, port, new HttpClientOptions(), null);
+        }
+
         RequestOptions options(HttpMethod method, String uri) {
-            return new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(uri).setTimeout(30_000);
+            RequestOptions options = new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(uri).setTimeout(30_000);
+            return authorization == null ? options : options.putHeader("Authorization", authorization);
         }
 
         String url(String path) {
-            return "http://" + host + ":" + port + path;
+            return (client.isSsl() ? "https://" : "http://") + host + ":" + port + path;
         }
     }
 
@@ -120,7 +131,7 @@ final class BenchSystems {
 
     static void awaitHttp(Vertx vertx, Endpoint endpoint, HttpMethod method, String path, Buffer body, Process process)
             throws InterruptedException {
-        HttpClient client = vertx.createHttpClient();
+        HttpClient client = vertx.createHttpClient(endpoint.client());
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (System.nanoTime() < deadline) {

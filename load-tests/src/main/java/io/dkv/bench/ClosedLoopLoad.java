@@ -42,7 +42,13 @@ final class ClosedLoopLoad {
 
     static Result run(Vertx vertx, String name, int clients, long warmupMs, long durationMs, IntFunction<Call> calls)
             throws InterruptedException {
-        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false),
+        return run(vertx, name, clients, warmupMs, durationMs, calls, new HttpClientOptions());
+    }
+
+    /** {@link #run(Vertx, String, int, long, long, IntFunction)} through connections made with {@code connections} (TLS). */
+    static Result run(Vertx vertx, String name, int clients, long warmupMs, long durationMs, IntFunction<Call> calls,
+            HttpClientOptions connections) throws InterruptedException {
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions(connections).setKeepAlive(true).setPipelining(false),
                 new PoolOptions().setHttp1MaxSize(clients));
         Histogram histogram = new Histogram(60_000_000L, 3);
         AtomicLong requests = new AtomicLong();
@@ -70,7 +76,14 @@ final class ClosedLoopLoad {
 
     /** {@link #runCount(Vertx, int, int, IntFunction)}, telling {@code succeeded} each request that succeeded as it does. */
     static Result runCount(Vertx vertx, int clients, int count, IntFunction<Call> calls, IntConsumer succeeded) throws InterruptedException {
-        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(clients));
+        return runCount(vertx, clients, count, calls, succeeded, new HttpClientOptions());
+    }
+
+    /** {@link #runCount(Vertx, int, int, IntFunction, IntConsumer)} through connections made with {@code connections}. */
+    static Result runCount(Vertx vertx, int clients, int count, IntFunction<Call> calls, IntConsumer succeeded,
+            HttpClientOptions connections) throws InterruptedException {
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions(connections).setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(clients));
         Histogram histogram = new Histogram(60_000_000L, 3);
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(count);
