@@ -72,10 +72,15 @@ public final class HttpGateway {
                 .setMaxHeaderSize(limits.maxHeaderBytes());
         this.serverOptions = tls == null ? options : tls.apply(options);
         router.route().useNormalizedPath(false).handler(new HttpMetrics(registry));
-        router.route().useNormalizedPath(false).handler(abuseLimits::checkConnection);
+        if (abuseLimits.limitsConnections()) {
+            router.route().useNormalizedPath(false).handler(abuseLimits::checkConnection);
+        }
         router.route().useNormalizedPath(false).handler(new PercentEncodingCheck());
         // Before the body is read: a caller without credentials never gets a request body buffered.
-        router.route("/v1/*").useNormalizedPath(false).handler(authentication).handler(abuseLimits::checkRate);
+        router.route("/v1/*").useNormalizedPath(false).handler(authentication);
+        if (abuseLimits.limitsRate()) {
+            router.route("/v1/*").useNormalizedPath(false).handler(abuseLimits::checkRate);
+        }
         if (!metricsPublic) {
             router.route(HttpMethod.GET, "/metrics").useNormalizedPath(false).handler(authentication).handler(ctx -> {
                 Access.requireEveryStore(ctx, Action.METRICS);

@@ -205,6 +205,10 @@ public final class DkvServer implements AutoCloseable {
             reloadPeriodically(vertx, config, accessFile, tls, gateway, forwarder);
         }
         String scheme = tls == null ? "http" : "https";
+        if (tls != null) {
+            LOG.info("HTTPS by {}, HTTP/2 and HTTP/1.1 by ALPN{}", ServerTls.engine(),
+                    config.tlsClientCaFile == null ? "" : "; client certificates of " + config.tlsClientCaFile + " accepted");
+        }
         long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         if (accessFile != null) {
             LOG.info("DKV listening on {}://{}:{} (Kafka at {}, started in {} ms); bound to {}, every request authenticated"

@@ -4,6 +4,7 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.internals.Http;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Base64;
 import java.util.List;
@@ -17,13 +18,14 @@ import java.util.List;
  */
 public final class Access {
     static final String CONTEXT_KEY = "dkv.access";
-    private static final Access UNRESTRICTED = new Access(null, null, "-");
+    private static final Access UNRESTRICTED = new Access(null, null, null);
 
     private final String principal;
     private final List<AccessPolicy.Grant> grants;
-    private final String remote;
+    /** Kept as the address itself: it becomes text only in an audit line, off the hot path. */
+    private final SocketAddress remote;
 
-    private Access(String principal, List<AccessPolicy.Grant> grants, String remote) {
+    private Access(String principal, List<AccessPolicy.Grant> grants, SocketAddress remote) {
         this.principal = principal;
         this.grants = grants;
         this.remote = remote;
@@ -35,18 +37,18 @@ public final class Access {
     }
 
     static Access of(String principal, List<AccessPolicy.Grant> grants) {
-        return new Access(principal, grants, "-");
+        return new Access(principal, grants, null);
     }
 
     /** This access for a request from {@code remote}, the address audit lines name. */
-    Access from(String remote) {
+    Access from(SocketAddress remote) {
         return new Access(principal, grants, remote);
     }
 
     /** The request's access; nothing at all if {@link Authentication} did not run for it. */
     public static Access of(RoutingContext ctx) {
         Access access = ctx.get(CONTEXT_KEY);
-        return access != null ? access : new Access("-", List.of(), String.valueOf(ctx.request().remoteAddress()));
+        return access != null ? access : new Access("-", List.of(), ctx.request().remoteAddress());
     }
 
     /** The authenticated principal, or null without authentication. */
@@ -56,7 +58,7 @@ public final class Access {
 
     /** Where the request came from, for audit lines. */
     public String remote() {
-        return remote;
+        return String.valueOf(remote);
     }
 
     /** Whether {@code action} is granted on {@code key}, or on every key under {@code key} taken as a prefix. */
@@ -138,7 +140,7 @@ public final class Access {
 
     ApiException denied(Action action, String store, byte[] key) {
         String resource = resource(store, key);
-        AuditLog.denied(principal, remote, action, resource);
+        AuditLog.denied(principal, remote(), action, resource);
         return new ApiException(ErrorCode.FORBIDDEN, "principal '" + principal + "' may not " + action.wireName() + " " + resource
                 + "; ask for a role that grants it in the access file", new JsonObject().put("action", action.wireName()));
     }

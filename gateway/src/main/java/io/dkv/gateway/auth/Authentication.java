@@ -96,7 +96,7 @@ public final class Authentication implements Handler<RoutingContext> {
             admit(ctx, caller);
             return;
         }
-        Access peer = caller.from(String.valueOf(ctx.request().remoteAddress()));
+        Access peer = caller.from(ctx.request().remoteAddress());
         if (!peer.permits(Action.PEER, "*", new byte[0])) {
             ctx.fail(peer.denied(Action.PEER, "*", null));
             return;
@@ -105,7 +105,7 @@ public final class Authentication implements Handler<RoutingContext> {
     }
 
     private static void admit(RoutingContext ctx, Access access) {
-        ctx.put(Access.CONTEXT_KEY, access.from(String.valueOf(ctx.request().remoteAddress())));
+        ctx.put(Access.CONTEXT_KEY, access.from(ctx.request().remoteAddress()));
         ctx.next();
     }
 

@@ -35,6 +35,16 @@ public final class AbuseLimits {
         this.maxRequestsPerSecond = maxRequestsPerSecond;
     }
 
+    /** Whether connections per address are limited, so {@link #checkConnection} has anything to check. */
+    public boolean limitsConnections() {
+        return maxConnectionsPerAddress > 0;
+    }
+
+    /** Whether requests per second are limited, so {@link #checkRate} has anything to check. */
+    public boolean limitsRate() {
+        return maxRequestsPerSecond > 0;
+    }
+
     /** Counts a new connection against its address; give it to the servers' connection handler. */
     public void opened(HttpConnection connection) {
         if (maxConnectionsPerAddress == 0 || connection.remoteAddress() == null) {
@@ -51,7 +61,7 @@ public final class AbuseLimits {
         });
     }
 
-    /** Refuses a request of a connection over its address's limit; runs before anything else. */
+    /** Refuses a request of a connection over its address's limit; runs before anything else, when {@link #limitsConnections}. */
     public void checkConnection(RoutingContext ctx) {
         if (!overLimit.isEmpty() && overLimit.contains(ctx.request().connection())) {
             ctx.response().putHeader("Connection", "close");
@@ -62,16 +72,14 @@ public final class AbuseLimits {
         ctx.next();
     }
 
-    /** Refuses a request over its principal's rate; runs after authentication. */
+    /** Refuses a request over its principal's rate; runs after authentication, when {@link #limitsRate}. */
     public void checkRate(RoutingContext ctx) {
-        if (maxRequestsPerSecond > 0) {
-            String principal = Access.of(ctx).principal();
-            String caller = principal != null ? "principal " + principal : "address " + ctx.request().remoteAddress().hostAddress();
-            if (!windows.get(caller, c -> new SecondWindow(System.nanoTime())).admit(maxRequestsPerSecond, System.nanoTime())) {
-                ctx.response().putHeader("Retry-After", "1");
-                throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "over " + maxRequestsPerSecond + " requests in one second from "
-                        + caller + " (--max-requests-per-second); slow down and retry", new JsonObject().put("retryAfterMs", 1000));
-            }
+        String principal = Access.of(ctx).principal();
+        String caller = principal != null ? "principal " + principal : "address " + ctx.request().remoteAddress().hostAddress();
+        if (!windows.get(caller, c -> new SecondWindow(System.nanoTime())).admit(maxRequestsPerSecond, System.nanoTime())) {
+            ctx.response().putHeader("Retry-After", "1");
+            throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "over " + maxRequestsPerSecond + " requests in one second from "
+                    + caller + " (--max-requests-per-second); slow down and retry", new JsonObject().put("retryAfterMs", 1000));
         }
         ctx.next();
     }

@@ -1,8 +1,10 @@
 package io.dkv.gateway.tls;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -18,7 +20,8 @@ import java.util.List;
  * {@code --tls-client-ca-file} (requested, not required: a client may authenticate with a bearer
  * token instead). {@link #reloadIfChanged} rereads the certificate and key, so a renewed certificate
  * (cert-manager, certbot) is served to new connections without a restart; open connections keep the
- * one they started with. Thread-safe.
+ * one they started with. Handshakes and record encryption run in BoringSSL (netty-tcnative) where
+ * its native library loads, else in the JDK's engine ({@link #engine}). Thread-safe.
  */
 public final class ServerTls {
     private final Path certFile;
@@ -43,6 +46,9 @@ public final class ServerTls {
         cert = read(certFile, "--tls-cert-file");
         key = read(keyFile, "--tls-key-file");
         options.setSsl(true).setUseAlpn(true).setKeyCertOptions(keyCert(cert, key));
+        if (OpenSSLEngineOptions.isAvailable()) {
+            options.setSslEngineOptions(new OpenSSLEngineOptions());
+        }
         if (clientCaFile != null) {
             options.setClientAuth(ClientAuth.REQUEST)
                     .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(read(clientCaFile, "--tls-client-ca-file"))));
@@ -71,6 +77,11 @@ public final class ServerTls {
                     .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(read(clientCaFile, "--tls-client-ca-file"))));
         }
         return ssl;
+    }
+
+    /** Which TLS implementation serves: "OpenSSL (BoringSSL)" or "JDK". */
+    public static String engine() {
+        return OpenSSLEngineOptions.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK";
     }
 
     public Path certFile() {
