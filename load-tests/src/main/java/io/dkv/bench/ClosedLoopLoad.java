@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,17 @@ final class ClosedLoopLoad {
     }
 
     private ClosedLoopLoad() {
+    }
+
+    /** Prints every result of every round as one Markdown table. */
+    static void printRounds(List<List<Result>> rounds) {
+        System.out.println();
+        System.out.println("| round | workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (int r = 0; r < rounds.size(); r++) {
+            int round = r + 1;
+            rounds.get(r).forEach(result -> System.out.println("| " + round + " " + result.row()));
+        }
     }
 
     static Result run(Vertx vertx, String name, int clients, long warmupMs, long durationMs, IntFunction<Call> calls)

@@ -108,13 +108,7 @@ public final class KvBenchmark implements Callable<Integer> {
                 measured.add(results);
                 System.out.printf("round %d of %d done%n", round, rounds);
             }
-            System.out.println();
-            System.out.println("| round | workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
-            for (int r = 0; r < measured.size(); r++) {
-                int round = r + 1;
-                measured.get(r).forEach(result -> System.out.println("| " + round + " " + result.row()));
-            }
+            ClosedLoopLoad.printRounds(measured);
             System.out.println();
             System.out.printf("DKV idle CPU (%d s without clients, after the loads): %s %% of a core per round, median %.1f %%%n",
                     idleSeconds, idleCpu.stream().map(c -> String.format("%.1f", c)).toList(),

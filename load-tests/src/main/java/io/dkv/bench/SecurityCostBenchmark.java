@@ -116,13 +116,7 @@ public final class SecurityCostBenchmark implements Callable<Integer> {
                 measured.add(results);
                 System.out.printf("round %d of %d done%n", round, rounds);
             }
-            System.out.println();
-            System.out.println("| round | workload | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
-            for (int r = 0; r < measured.size(); r++) {
-                int round = r + 1;
-                measured.get(r).forEach(result -> System.out.println("| " + round + " " + result.row()));
-            }
+            ClosedLoopLoad.printRounds(measured);
             System.out.println();
             for (String workload : List.of("put", "get")) {
                 for (String name : List.of(TOKEN, SECURED)) {
