@@ -39,10 +39,6 @@ public final class Authentication implements Handler<RoutingContext> {
         this.jwt = jwt;
     }
 
-    public boolean enabled() {
-        return policy != null;
-    }
-
     @Override
     public void handle(RoutingContext ctx) {
         if (policy == null) {
