@@ -122,6 +122,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // nodes can tell a live quorum from a stalled one; with Kafka's 500 ms an idle single-node
         // DKV spent 0.2-0.25 % of a core on the raft thread writing them, and there are no other nodes.
         p.put("metadata.max.idle.interval.ms", "5000");
+        // Every idle request handler and network thread wakes about three times a second, and broker
+        // and controller each start Kafka's 8 handlers and 3 network threads per listener, plus 4 group
+        // coordinator threads: sized for a shared cluster, not for the few connections of one DKV
+        // process, and 0.3 % of a core idle (docs/BENCHMARKS.md, idle CPU).
+        p.put("num.io.threads", String.valueOf(Math.min(8, Math.max(2, Runtime.getRuntime().availableProcessors()))));
+        p.put("num.network.threads", "1");
+        p.put("group.coordinator.threads", "1");
         p.putAll(overrides);
         return p;
     }
