@@ -39,21 +39,29 @@ public final class StreamsNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsNode.class);
     private static final long META_CACHE_BYTES = 4L * 1024 * 1024;
     private static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
-    /** Bounds how long a partition resumed while a fetch waits goes unfetched (see the consumer settings). */
-    private static final int MAIN_FETCH_MAX_WAIT_MS = 100;
     private static final long BACKSTOP_COMMIT_INTERVAL_MS = 1_000;
     private static final int MAX_THREAD_FAILURES = 5;
     private static final Duration THREAD_FAILURE_WINDOW = Duration.ofMinutes(10);
-    /** An idle stream thread's poll (see IdleAwareConsumer); wall-clock punctuators can wait this long. */
+    /**
+     * An idle stream thread's poll (see IdleAwareConsumer): the lease expiry checks (wall-clock
+     * punctuations) and a task's end of restoring can wait this long to be noticed.
+     */
     private static final Duration IDLE_POLL = Duration.ofMillis(200);
+    /**
+     * An idle stream thread's poll while nothing waits on the clock: Streams runs (no task restores)
+     * and no task here has a lease. A rebalance is joined within the poll, not after it.
+     */
+    private static final Duration QUIET_POLL = Duration.ofSeconds(1);
 
     private final ReplyTrackingClientSupplier clients;
     private final KafkaStreams streams;
     private final StreamThreadFailures failures;
     private final LiveLeases liveLeases = new LiveLeases();
+    private volatile boolean running;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
-        this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()), IDLE_POLL);
+        this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()),
+                () -> running && liveLeases.none() ? QUIET_POLL : IDLE_POLL);
         Properties properties = properties(settings, topics);
         // The restore consumer's settings: read_committed, and whatever security the Streams clients use.
         Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
@@ -66,7 +74,8 @@ public final class StreamsNode implements AutoCloseable {
         this.streams.setUncaughtExceptionHandler(failures);
         this.streams.setStateListener((now, before) -> {
             LOG.info("Streams state {} -> {}", before, now);
-            clients.listener().running(now == KafkaStreams.State.RUNNING);
+            running = now == KafkaStreams.State.RUNNING;
+            clients.listener().running(running);
         });
     }
 
@@ -103,14 +112,6 @@ public final class StreamsNode implements AutoCloseable {
         // request (docs/BENCHMARKS.md, "Tried on the put path and not kept").
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(TRANSACTION_BATCH_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(topics.settings().maxMessageBytes()));
-        // The broker answers a waiting fetch as soon as records arrive, but only for the partitions it
-        // asks for, and a consumer has one fetch in flight per broker: partitions resumed while one waits
-        // (each task's, as it finishes restoring) are fetched only after it returns. With Kafka's 500 ms
-        // the first command after a start waited up to that long, past CommandProcessor.STALE_COMMAND_MS,
-        // and so for the commit wait instead of committing at once. 100 ms keeps that under the stale
-        // mark; an idle DKV made 1.6 % of a core of fetch round trips with 50 ms against 500. The restore,
-        // global and gateway consumers keep the 500 ms (docs/BENCHMARKS.md, idle CPU).
-        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), String.valueOf(MAIN_FETCH_MAX_WAIT_MS));
         // A crashed instance's stores move to a survivor after this long without heartbeats.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), String.valueOf(settings.sessionTimeoutMs()));
         // Static membership: restarted on its state directory, an instance replaces its previous

@@ -60,9 +60,11 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
      * as when many gateways each send one: committing after every such command would leave one
      * command per transaction, so they share transactions paced by the commit wait instead. A lone writer's
-     * commands arrive in a few milliseconds; the first one after a start, or after its task resumed,
-     * can wait for the main consumer's fetch in flight (up to its 100 ms fetch wait, StreamsNode), so
-     * the mark stays above that. Clock skew only moves the choice, never the outcome.
+     * commands arrive in a few milliseconds. The first one after a start, or after its task resumed,
+     * can wait for the main consumer's fetch in flight (up to Kafka's 500 ms fetch wait, which DKV keeps
+     * because a shorter one costs an idle instance a fetch round trip each time) and then counts as
+     * stale: it commits after the commit wait instead of at once. Clock skew only moves the choice,
+     * never the outcome.
      */
     static final long STALE_COMMAND_MS = 150;
     /**

@@ -3,6 +3,7 @@ package io.dkv.streams.internals;
 import io.dkv.streams.CommittedReplyListener;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,11 +20,14 @@ public final class ReplyTrackingClientSupplier implements KafkaClientSupplier {
     private static final CommittedReplyListener NO_LISTENER = replies -> { };
 
     private final String repliesTopic;
-    private final Duration idlePoll;
+    private final Supplier<Duration> idlePoll;
     private volatile CommittedReplyListener listener = NO_LISTENER;
 
-    /** @param idlePoll how long an idle stream thread's consumer waits in poll (see {@link IdleAwareConsumer}) */
-    public ReplyTrackingClientSupplier(String repliesTopic, Duration idlePoll) {
+    /**
+     * @param idlePoll how long an idle stream thread's consumer waits in poll now (see {@link IdleAwareConsumer});
+     *                 called on stream threads
+     */
+    public ReplyTrackingClientSupplier(String repliesTopic, Supplier<Duration> idlePoll) {
         this.repliesTopic = repliesTopic;
         this.idlePoll = idlePoll;
     }

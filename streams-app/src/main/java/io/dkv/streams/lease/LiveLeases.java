@@ -104,6 +104,14 @@ public final class LiveLeases {
     }
 
     /**
+     * Whether no task here has a lease: none has expiries to look for. Any thread; a lease granted
+     * concurrently may be missed.
+     */
+    public boolean none() {
+        return partitions.values().stream().allMatch(stores -> stores.values().stream().allMatch(Map::isEmpty));
+    }
+
+    /**
      * Takes the leases of {@code partition} whose deadline passed at {@code nowMs}: they are gone
      * from here at once, so no refresh finds them any more; the caller writes their expiry.
      */
