@@ -46,7 +46,7 @@ class CommittedRepliesTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(replies, 1, (short) 1), new NewTopic(changes, 1, (short) 1))).all().get();
         }
-        ReplyTrackingClientSupplier supplier = new ReplyTrackingClientSupplier(replies, Duration.ofMillis(200));
+        ReplyTrackingClientSupplier supplier = new ReplyTrackingClientSupplier(replies, () -> Duration.ofMillis(200));
         List<List<String>> reported = new ArrayList<>();
         supplier.listener(batch -> reported.add(batch.stream()
                 .map(r -> new String(r.value(), StandardCharsets.UTF_8) + "@" + r.partition() + ":" + r.offset()).toList()));

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -67,6 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class CommandBus implements CommittedReplyListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommandBus.class);
     private static final int COMMAND_BATCH_BYTES = 256 * 1024;
+    /** Longest wait of the reply reader's poll: it is woken when it must adjust sooner. */
+    private static final Duration REPLY_POLL = Duration.ofSeconds(5);
 
     private final DkvTopics topics;
     private final KafkaProducer<String, byte[]> producer;
@@ -298,6 +301,10 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
     @Override
     public void running(boolean running) {
         localPartitions.streamsRunning(running);
+        if (!running) {
+            // The paused partitions must be read again at once: wake the reader from its long poll.
+            consumer.wakeup();
+        }
     }
 
     private record Answer(Reply reply, CompletableFuture<Reply> future, int partition) {
@@ -339,12 +346,29 @@ public final class CommandBus implements CommittedReplyListener, AutoCloseable {
         }
     }
 
+    /**
+     * Adjusts the paused partitions, then waits up to {@link #REPLY_POLL} for replies. The poll
+     * returns as soon as a fetch brings some; with every partition paused (each store processed here)
+     * it only sleeps, and {@link #running(boolean)} wakes it when they must be read again: then, and
+     * when woken before it polled, it returns no replies.
+     */
+    private ConsumerRecords<String, byte[]> adjustAndPoll() {
+        try {
+            localPartitions.adjust(consumer);
+            return consumer.poll(REPLY_POLL);
+        } catch (WakeupException e) {
+            if (!running) {
+                throw e;
+            }
+            return ConsumerRecords.empty();
+        }
+    }
+
     private void readReplies() {
         try {
             while (running) {
-                localPartitions.adjust(consumer);
                 List<Answer> answers = new ArrayList<>();
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, byte[]> record : adjustAndPoll()) {
                     Reply reply;
                     try {
                         reply = replyIn(record.value());
