@@ -60,11 +60,10 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
      * A {@code commitNow} command older than this (by its gateway's clock) was queued behind others,
      * as when many gateways each send one: committing after every such command would leave one
      * command per transaction, so they share transactions paced by the commit wait instead. A lone writer's
-     * commands arrive in a few milliseconds. The first one after a start, or after its task resumed,
-     * can wait for the main consumer's fetch in flight (up to Kafka's 500 ms fetch wait, which DKV keeps
-     * because a shorter one costs an idle instance a fetch round trip each time) and then counts as
-     * stale: it commits after the commit wait instead of at once. Clock skew only moves the choice,
-     * never the outcome.
+     * commands arrive in a few milliseconds. The task's first command since it started is exempt: it
+     * waited for the start, and then for the main consumer's fetch in flight (up to Kafka's 500 ms
+     * fetch wait, which DKV keeps because a shorter one costs an idle instance a fetch round trip
+     * each time), not behind other commands. Clock skew only moves the choice, never the outcome.
      */
     static final long STALE_COMMAND_MS = 150;
     /**
@@ -92,6 +91,8 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     private LeaseApplier leases;
     private LeaseExpiryPunctuator expiry;
     private LockApplier locks;
+    /** Whether the task processed a command since {@link #init}: the first one is never stale. */
+    private boolean processedSinceInit;
 
     /**
      * @param dedupeWindow how long a request id is remembered at least
@@ -117,6 +118,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
+        this.processedSinceInit = false;
         KeyValueStore<Bytes, byte[]> kv = context.getStateStore(DkvTopology.KV_STORE);
         KeyValueStore<String, byte[]> meta = context.getStateStore(DkvTopology.META_STORE);
         this.processed = new ProcessedRequests(context.getStateStore(DkvTopology.REQUESTS_STORE), dedupeWindow);
@@ -155,6 +157,8 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
             return;
         }
         long now = record.timestamp();
+        boolean stale = processedSinceInit && context.currentSystemTimeMs() - now > STALE_COMMAND_MS;
+        processedSinceInit = true;
         CommitPacer pacer = CommitPacer.forCurrentThread();
         pacer.arrived(System.nanoTime());
         if (overdueCheck == null) {
@@ -171,7 +175,7 @@ public final class CommandProcessor implements Processor<String, byte[], byte[],
         } else {
             apply(command, now);
         }
-        if (command.getCommitNow() && context.currentSystemTimeMs() - now <= STALE_COMMAND_MS
+        if (command.getCommitNow() && !stale
                 && pacer.answersLatestCommit(command.getStore(), command.getAnsweredRevision())) {
             pacer.batchComplete();
         }
