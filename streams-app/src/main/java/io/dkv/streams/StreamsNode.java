@@ -57,11 +57,10 @@ public final class StreamsNode implements AutoCloseable {
     private final KafkaStreams streams;
     private final StreamThreadFailures failures;
     private final LiveLeases liveLeases = new LiveLeases();
-    private volatile boolean running;
 
     public StreamsNode(StreamsSettings settings, DkvTopics topics) {
         this.clients = new ReplyTrackingClientSupplier(DkvTopology.repliesTopic(settings.applicationId()),
-                () -> running && liveLeases.none() ? QUIET_POLL : IDLE_POLL);
+                this::idlePoll);
         Properties properties = properties(settings, topics);
         // The restore consumer's settings: read_committed, and whatever security the Streams clients use.
         Map<String, Object> changeTopicConsumer = new StreamsConfig(properties).getRestoreConsumerConfigs("dkv-kv-restore");
@@ -74,9 +73,13 @@ public final class StreamsNode implements AutoCloseable {
         this.streams.setUncaughtExceptionHandler(failures);
         this.streams.setStateListener((now, before) -> {
             LOG.info("Streams state {} -> {}", before, now);
-            running = now == KafkaStreams.State.RUNNING;
-            clients.listener().running(running);
+            clients.listener().running(now == KafkaStreams.State.RUNNING);
         });
+    }
+
+    /** How long an idle stream thread polls now; called on stream threads, once Streams started. */
+    private Duration idlePoll() {
+        return streams.state() == KafkaStreams.State.RUNNING && liveLeases.none() ? QUIET_POLL : IDLE_POLL;
     }
 
     static Properties properties(StreamsSettings settings, DkvTopics topics) {

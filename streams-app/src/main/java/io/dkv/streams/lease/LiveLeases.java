@@ -108,7 +108,7 @@ public final class LiveLeases {
      * concurrently may be missed.
      */
     public boolean none() {
-        return partitions.values().stream().allMatch(stores -> stores.values().stream().allMatch(Map::isEmpty));
+        return partitions.keySet().stream().noneMatch(this::any);
     }
 
     /**
