@@ -7,6 +7,7 @@ import io.dkv.client.internals.Blocking;
 import io.dkv.client.internals.Call;
 import io.dkv.client.internals.ClientSettings;
 import io.dkv.client.internals.Gateways;
+import io.dkv.client.internals.Http1Connections;
 import io.dkv.client.internals.HttpCache;
 import io.dkv.client.internals.HttpElections;
 import io.dkv.client.internals.HttpKv;
@@ -43,8 +44,9 @@ import javax.net.ssl.SSLContext;
  * {@code DKV-Request-Id} over every retry, so DKV applies it at most once; reads see at least every
  * revision this client has seen, whichever gateway answers (read-your-writes). The parts
  * ({@link #kv()}, {@link #watch()}, {@link #leases()}, {@link #locks()}, {@link #elections()},
- * {@link #cache}) share
- * one HTTP client, one scheduler thread and one WebSocket per gateway.
+ * {@link #cache}) share one pool of kept-alive HTTP/1.1 connections per gateway, one scheduler
+ * thread and one WebSocket per gateway. A blocking call sends its request and reads the answer on
+ * the calling thread; an {@code …Async} call does so on the client's I/O threads.
  *
  * <p>Thread-safe; create one per store and application and share it. {@link #close()} stops keep-alives
  * and watches.
@@ -73,7 +75,8 @@ public final class DkvClient implements AutoCloseable {
         }
         List<URI> gateways = new ArrayList<>();
         builder.servers.forEach(s -> gateways.add(Gateways.parse(s, builder.sslContext != null)));
-        this.transport = new Transport(http.build(), new Gateways(gateways, builder.failoverPenalty.toNanos()), settings, scheduler);
+        this.transport = new Transport(http.build(), new Http1Connections(builder.connectTimeout, builder.sslContext), io,
+                new Gateways(gateways, builder.failoverPenalty.toNanos()), settings, scheduler);
         this.sockets = new WatchSockets(transport);
         this.keepAlives = new KeepAliveScheduler(transport);
         this.kv = new HttpKv<>(transport, Codecs.string());
@@ -152,7 +155,7 @@ public final class DkvClient implements AutoCloseable {
     }
 
     public boolean createStore() {
-        return Blocking.get(createStoreAsync());
+        return Blocking.call(() -> createStoreAsync());
     }
 
     /**

@@ -54,23 +54,23 @@ public interface DkvCache<V> extends AutoCloseable {
     String prefix();
 
     default Optional<V> get(String key) {
-        return Blocking.get(getAsync(key));
+        return Blocking.call(() -> getAsync(key));
     }
 
     default V getOrLoad(String key, Callable<V> loader, Duration ttl) {
-        return Blocking.get(getOrLoadAsync(key, loader, ttl));
+        return Blocking.call(() -> getOrLoadAsync(key, loader, ttl));
     }
 
     default void put(String key, V value, Duration ttl) {
-        Blocking.get(putAsync(key, value, ttl));
+        Blocking.call(() -> putAsync(key, value, ttl));
     }
 
     default void evict(String key) {
-        Blocking.get(evictAsync(key));
+        Blocking.call(() -> evictAsync(key));
     }
 
     default void clear() {
-        Blocking.get(clearAsync());
+        Blocking.call(() -> clearAsync());
     }
 
     /** Stops the near cache's watch. */

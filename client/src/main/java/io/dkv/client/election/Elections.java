@@ -38,22 +38,22 @@ public interface Elections {
     CompletableFuture<Subscription> observeAsync(String election, Consumer<Optional<Leader>> onChange);
 
     default Campaign campaign(String election, Lease lease, String value, Duration wait) {
-        return Blocking.get(campaignAsync(election, lease, value, wait));
+        return Blocking.call(() -> campaignAsync(election, lease, value, wait));
     }
 
     default Optional<Leader> leader(String election) {
-        return Blocking.get(leaderAsync(election));
+        return Blocking.call(() -> leaderAsync(election));
     }
 
     default boolean proclaim(String election, Lease lease, long token, String value) {
-        return Blocking.get(proclaimAsync(election, lease, token, value));
+        return Blocking.call(() -> proclaimAsync(election, lease, token, value));
     }
 
     default boolean resign(String election, Lease lease) {
-        return Blocking.get(resignAsync(election, lease));
+        return Blocking.call(() -> resignAsync(election, lease));
     }
 
     default Subscription observe(String election, Consumer<Optional<Leader>> onChange) {
-        return Blocking.get(observeAsync(election, onChange));
+        return Blocking.call(() -> observeAsync(election, onChange));
     }
 }

@@ -2,16 +2,18 @@ package io.dkv.client.internals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dkv.client.DkvException;
-import java.net.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
 
 /** One HTTP answer from a gateway, its body read in full. */
 public final class Response {
     private final int status;
-    private final HttpHeaders headers;
+    private final Map<String, List<String>> headers;
     private final byte[] body;
     private JsonNode json;
 
-    Response(int status, HttpHeaders headers, byte[] body) {
+    /** @param headers case-insensitive by name */
+    Response(int status, Map<String, List<String>> headers, byte[] body) {
         this.status = status;
         this.headers = headers;
         this.body = body;
@@ -26,7 +28,8 @@ public final class Response {
     }
 
     public String header(String name) {
-        return headers.firstValue(name).orElse(null);
+        List<String> values = headers.get(name);
+        return values == null ? null : values.get(0);
     }
 
     public long longHeader(String name) {

@@ -2,19 +2,19 @@ package io.dkv.client.internals;
 
 import io.dkv.client.DkvException;
 import java.io.IOException;
-import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,12 +24,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * cut off, or is answered 502/503 (UNAVAILABLE) or 504 (TIMEOUT) is retried on the next gateway after
  * a growing pause, within the call's deadline and attempt budget. Every answer's {@code DKV-Revision}
  * raises the revision this client has seen; reads ask for at least that ({@code DKV-Min-Revision}), so
- * a client reads its own writes whichever gateway answers. Thread-safe.
+ * a client reads its own writes whichever gateway answers.
+ *
+ * <p>Each attempt is one exchange on a kept-alive connection ({@link Http1Connections}). It runs on
+ * the calling thread when that thread is a blocking caller that waits for the answer anyway
+ * ({@link Blocking#call}), else on the client's I/O executor; retries after a pause run there too.
+ * The answer's future completes on the thread that ran the exchange. Thread-safe.
  */
 public final class Transport {
     private static final String REVISION = "DKV-Revision";
 
     private final HttpClient http;
+    private final Http1Connections connections;
+    private final Executor io;
     private final Gateways gateways;
     private final ClientSettings settings;
     private final ScheduledExecutorService scheduler;
@@ -39,13 +46,22 @@ public final class Transport {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong seenRevision = new AtomicLong();
 
-    public Transport(HttpClient http, Gateways gateways, ClientSettings settings, ScheduledExecutorService scheduler) {
+    /**
+     * @param http the JDK client for the watch WebSockets
+     * @param connections the connections unary calls go over
+     * @param io where exchanges run that no caller waits for on its own thread
+     */
+    public Transport(HttpClient http, Http1Connections connections, Executor io, Gateways gateways, ClientSettings settings,
+            ScheduledExecutorService scheduler) {
         this.http = http;
+        this.connections = connections;
+        this.io = io;
         this.gateways = gateways;
         this.settings = settings;
         this.scheduler = scheduler;
     }
 
+    /** The JDK client the watch WebSockets open through. */
     public HttpClient http() {
         return http;
     }
@@ -83,6 +99,7 @@ public final class Transport {
      *     when no gateway answered, {@link DkvException.Timeout} when the deadline passed
      */
     public CompletableFuture<Response> send(Call call) {
+        boolean inline = Blocking.takeCallerWaits();
         if (call.kind == Call.Kind.WRITE && !call.headers.containsKey("DKV-Request-Id")) {
             call.header("DKV-Request-Id", newRequestId());
         }
@@ -96,17 +113,19 @@ public final class Transport {
             result.completeExceptionally(clientClosed(call));
             return result;
         }
-        attempt(call, deadline, 1, gateways.order(), 0, null, result);
+        attempt(call, deadline, 1, gateways.order(), 0, null, result, inline);
         return result;
     }
 
     /**
      * Fails every call in flight, and every later one, with {@link DkvException.Unavailable} of code
-     * {@code CLIENT_CLOSED}: once the client's executors stop, nothing else would complete them.
+     * {@code CLIENT_CLOSED}: once the client's executors stop, nothing else would complete them. Closes
+     * every connection, so that exchanges blocked on one end at once.
      */
     public void close() {
         closed = true;
         inFlight.forEach(call -> call.completeExceptionally(clientClosed(null)));
+        connections.close();
     }
 
     private static DkvException clientClosed(Call call) {
@@ -115,7 +134,7 @@ public final class Transport {
     }
 
     private void attempt(Call call, long deadline, int attempt, List<URI> order, int index, Throwable last,
-            CompletableFuture<Response> result) {
+            CompletableFuture<Response> result, boolean inline) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             result.completeExceptionally(last instanceof DkvException e && !(e instanceof DkvException.Unavailable) ? e
@@ -124,45 +143,61 @@ public final class Transport {
             return;
         }
         URI gateway = order.get(index % order.size());
-        HttpRequest request;
-        try {
-            request = request(gateway, call, Duration.ofNanos(remaining));
-        } catch (IllegalArgumentException e) {
-            result.completeExceptionally(new DkvException.Rejected("INVALID_REQUEST", 0, e.getMessage()));
+        String target = (gateway.getRawPath() == null ? "" : gateway.getRawPath()) + call.path;
+        Map<String, String> headers = headers(call);
+        Runnable exchange = () -> {
+            Http1Connections.Answer answer;
+            try {
+                answer = connections.exchange(gateway, call.method, target, headers, call.body, Duration.ofNanos(remaining));
+            } catch (IllegalArgumentException e) {
+                result.completeExceptionally(new DkvException.Rejected("INVALID_REQUEST", 0, e.getMessage()));
+                return;
+            } catch (IOException e) {
+                failed(call, deadline, attempt, order, index, gateway, e, result);
+                return;
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            gateways.reachable(gateway);
+            Response response = new Response(answer.status(), answer.headers(), answer.body());
+            String revision = response.header(REVISION);
+            if (revision != null) {
+                sawRevision(Long.parseLong(revision.trim()));
+            }
+            if (!transientStatus(response) || attempt >= settings.maxAttempts()) {
+                result.complete(response);
+                return;
+            }
+            retry(call, deadline, attempt, order, index, response.failure(), result);
+        };
+        if (inline) {
+            exchange.run();
             return;
         }
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
-            Throwable failure = error instanceof CompletionException ? error.getCause() : error;
-            if (failure == null) {
-                gateways.reachable(gateway);
-                Response answer = new Response(response.statusCode(), response.headers(), response.body());
-                String revision = answer.header(REVISION);
-                if (revision != null) {
-                    sawRevision(Long.parseLong(revision.trim()));
-                }
-                if (!transientStatus(answer) || attempt >= settings.maxAttempts()) {
-                    result.complete(answer);
-                    return;
-                }
-                retry(call, deadline, attempt, order, index, answer.failure(), result);
-                return;
-            }
-            if (failure instanceof ConnectException || !(failure instanceof HttpTimeoutException)) {
-                gateways.unreachable(gateway);
-            }
-            DkvException failed = failure instanceof HttpTimeoutException
-                    ? new DkvException.Timeout(call.method + " " + call.path + " got no answer from " + gateway + " within its deadline", failure)
-                    : new DkvException.Unavailable("UNREACHABLE", 0,
-                            "gateway " + gateway + " did not answer " + call.method + " " + call.path + ": " + failure, failure);
-            if (!(failure instanceof IOException) || attempt >= settings.maxAttempts()) {
-                result.completeExceptionally(failure instanceof IOException && !(failed instanceof DkvException.Timeout)
-                        ? new DkvException.Unavailable("UNREACHABLE", 0, "no gateway of " + gateways.all()
-                                + " answered " + call.method + " " + call.path + " after " + attempt + " attempts; last: " + failure, failure)
-                        : failed);
-                return;
-            }
-            retry(call, deadline, attempt, order, index, failed, result);
-        });
+        try {
+            io.execute(exchange);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(clientClosed(call));
+        }
+    }
+
+    private void failed(Call call, long deadline, int attempt, List<URI> order, int index, URI gateway, IOException failure,
+            CompletableFuture<Response> result) {
+        boolean timedOut = failure instanceof SocketTimeoutException;
+        if (!timedOut) {
+            gateways.unreachable(gateway);
+        }
+        DkvException failed = timedOut
+                ? new DkvException.Timeout(call.method + " " + call.path + " got no answer from " + gateway + " within its deadline", failure)
+                : new DkvException.Unavailable("UNREACHABLE", 0,
+                        "gateway " + gateway + " did not answer " + call.method + " " + call.path + ": " + failure, failure);
+        if (attempt >= settings.maxAttempts()) {
+            result.completeExceptionally(timedOut ? failed : new DkvException.Unavailable("UNREACHABLE", 0, "no gateway of "
+                    + gateways.all() + " answered " + call.method + " " + call.path + " after " + attempt + " attempts; last: " + failure, failure));
+            return;
+        }
+        retry(call, deadline, attempt, order, index, failed, result);
     }
 
     private void retry(Call call, long deadline, int attempt, List<URI> order, int index, DkvException last,
@@ -177,31 +212,28 @@ public final class Transport {
             }
             return;
         }
-        scheduler.schedule(() -> attempt(call, deadline, attempt + 1, order, index + 1, last, result), pause, TimeUnit.NANOSECONDS);
+        scheduler.schedule(() -> attempt(call, deadline, attempt + 1, order, index + 1, last, result, false), pause, TimeUnit.NANOSECONDS);
     }
 
     private static boolean transientStatus(Response answer) {
         return answer.status() == 502 || answer.status() == 503 || answer.status() == 504;
     }
 
-    private HttpRequest request(URI gateway, Call call, Duration timeout) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(gateway + call.path)).timeout(timeout);
-        call.headers.forEach(builder::header);
+    private Map<String, String> headers(Call call) {
+        Map<String, String> headers = new LinkedHashMap<>(call.headers);
         String authorization = settings.authorization();
         if (authorization != null) {
-            builder.header("Authorization", authorization);
+            headers.put("Authorization", authorization);
         }
         if (call.kind == Call.Kind.READ) {
             long seen = seenRevision.get();
             if (seen > 0 && !call.headers.containsKey("DKV-Min-Revision")) {
-                builder.header("DKV-Min-Revision", Long.toString(seen));
+                headers.put("DKV-Min-Revision", Long.toString(seen));
             }
         }
         if (call.contentType != null) {
-            builder.header("Content-Type", call.contentType);
+            headers.put("Content-Type", call.contentType);
         }
-        HttpRequest.BodyPublisher body = call.body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(call.body);
-        return builder.method(call.method, body).build();
+        return headers;
     }
 }

@@ -35,19 +35,19 @@ public interface Kv<T> {
     Txn<T> txn();
 
     default KvResult<T> put(String key, T value, Put... options) {
-        return Blocking.get(putAsync(key, value, options));
+        return Blocking.call(() -> putAsync(key, value, options));
     }
 
     default KvResult<T> get(String key, Get... options) {
-        return Blocking.get(getAsync(key, options));
+        return Blocking.call(() -> getAsync(key, options));
     }
 
     default KvResult<T> delete(String key, Delete... options) {
-        return Blocking.get(deleteAsync(key, options));
+        return Blocking.call(() -> deleteAsync(key, options));
     }
 
     default Page<T> listPage(String prefix, String cursor, int limit) {
-        return Blocking.get(listPageAsync(prefix, cursor, limit));
+        return Blocking.call(() -> listPageAsync(prefix, cursor, limit));
     }
 
     /**

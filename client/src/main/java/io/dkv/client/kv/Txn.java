@@ -52,6 +52,6 @@ public interface Txn<T> {
     CompletableFuture<TxnResult<T>> commitAsync();
 
     default TxnResult<T> commit() {
-        return Blocking.get(commitAsync());
+        return Blocking.call(() -> commitAsync());
     }
 }

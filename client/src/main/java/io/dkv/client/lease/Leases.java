@@ -38,22 +38,22 @@ public interface Leases {
     }
 
     default Lease grant(Duration ttl) {
-        return Blocking.get(grantAsync(ttl));
+        return Blocking.call(() -> grantAsync(ttl));
     }
 
     default Lease grant(Duration ttl, long id) {
-        return Blocking.get(grantAsync(ttl, id));
+        return Blocking.call(() -> grantAsync(ttl, id));
     }
 
     default OptionalLong refresh(long id) {
-        return Blocking.get(refreshAsync(id));
+        return Blocking.call(() -> refreshAsync(id));
     }
 
     default boolean revoke(long id) {
-        return Blocking.get(revokeAsync(id));
+        return Blocking.call(() -> revokeAsync(id));
     }
 
     default Optional<LeaseInfo> describe(long id) {
-        return Blocking.get(describeAsync(id));
+        return Blocking.call(() -> describeAsync(id));
     }
 }

@@ -42,11 +42,11 @@ public interface LockHandle extends AutoCloseable {
     KeepAlive keepAlive(LeaseLostListener onLost);
 
     default boolean refresh() {
-        return Blocking.get(refreshAsync());
+        return Blocking.call(() -> refreshAsync());
     }
 
     default boolean release() {
-        return Blocking.get(releaseAsync());
+        return Blocking.call(() -> releaseAsync());
     }
 
     /** Releases the lock if it is still held. */

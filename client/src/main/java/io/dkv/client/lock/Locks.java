@@ -31,14 +31,14 @@ public interface Locks {
     }
 
     default Optional<LockHandle> acquire(String key, Duration ttl, Duration wait) {
-        return Blocking.get(acquireAsync(key, ttl, wait));
+        return Blocking.call(() -> acquireAsync(key, ttl, wait));
     }
 
     default Optional<LockHandle> acquire(String key, Lease lease, Duration wait) {
-        return Blocking.get(acquireAsync(key, lease, wait));
+        return Blocking.call(() -> acquireAsync(key, lease, wait));
     }
 
     default LockInfo describe(String key) {
-        return Blocking.get(describeAsync(key));
+        return Blocking.call(() -> describeAsync(key));
     }
 }

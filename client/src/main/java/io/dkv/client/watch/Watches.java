@@ -19,10 +19,10 @@ public interface Watches<T> {
     CompletableFuture<WatchStart<T>> watchPrefixAsync(String prefix, WatchOptions options, WatchListener<T> listener);
 
     default WatchStart<T> watchKey(String key, WatchOptions options, WatchListener<T> listener) {
-        return Blocking.get(watchKeyAsync(key, options, listener));
+        return Blocking.call(() -> watchKeyAsync(key, options, listener));
     }
 
     default WatchStart<T> watchPrefix(String prefix, WatchOptions options, WatchListener<T> listener) {
-        return Blocking.get(watchPrefixAsync(prefix, options, listener));
+        return Blocking.call(() -> watchPrefixAsync(prefix, options, listener));
     }
 }
