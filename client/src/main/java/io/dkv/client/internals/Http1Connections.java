@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -36,22 +37,36 @@ import javax.net.ssl.SSLSocket;
  * answer arrived; it is then sent once more on a new connection. Every other failure is thrown:
  * {@link ConnectException} when the gateway cannot be reached (refused, or no connection within the
  * connect timeout), {@link SocketTimeoutException} when the answer did not come within the exchange's
- * timeout, another {@link IOException} when the connection broke. Thread-safe.
+ * timeout, another {@link IOException} when the connection broke. A daemon thread closes the
+ * connection of an exchange whose deadline passed; it wakes at the earliest deadline and at least once
+ * a second. Thread-safe.
  */
 public final class Http1Connections implements AutoCloseable {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     private static final int MAX_BODY_BYTES = 256 * 1024 * 1024;
 
-    private final int connectTimeoutMs;
+    private static final long REAPER_MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final long connectTimeoutNanos;
     private final SSLContext ssl;
     private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> watched = ConcurrentHashMap.newKeySet();
+    private final Thread reaper;
+    private volatile long reaperWakes = System.nanoTime();
     private volatile boolean closed;
 
-    /** @param ssl the TLS context for {@code https} gateways, or null for the JDK's default */
+    /**
+     * Starts the daemon thread that enforces deadlines.
+     *
+     * @param ssl the TLS context for {@code https} gateways, or null for the JDK's default
+     */
     public Http1Connections(Duration connectTimeout, SSLContext ssl) {
-        this.connectTimeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+        this.connectTimeoutNanos = Math.max(1, connectTimeout.toNanos());
         this.ssl = ssl;
+        this.reaper = new Thread(this::reap, "dkv-client-deadlines");
+        reaper.setDaemon(true);
+        reaper.start();
     }
 
     /**
@@ -99,37 +114,37 @@ public final class Http1Connections implements AutoCloseable {
         closed = true;
         open.forEach(Connection::close);
         idle.clear();
+        LockSupport.unpark(reaper);
     }
 
     private Answer exchange(Connection connection, String key, byte[] request, String method, long deadline) throws IOException {
         boolean reusable = false;
+        watch(connection, deadline);
         try {
-            connection.socket.setSoTimeout(remainingMillis(deadline));
-            boolean answered = false;
             try {
                 connection.out.write(request);
                 connection.out.flush();
                 connection.in.awaitData();
-                answered = true;
-            } catch (SocketTimeoutException e) {
-                throw e;
             } catch (IOException e) {
-                if (connection.reused && !answered) {
+                if (connection.reused && !connection.expired) {
                     throw new StaleConnection(e);
                 }
-                throw e;
+                throw connection.expired ? timedOut(e) : e;
             }
             Answer answer;
-            String connectionHeader;
             do {
                 Head head = readHead(connection.in);
                 answer = new Answer(head.status, head.headers, hasBody(method, head.status) ? readBody(connection.in, head) : new byte[0]);
-                connectionHeader = answer.header("Connection");
-                reusable = head.http11 && !"close".equalsIgnoreCase(connectionHeader) && head.delimited;
+                reusable = head.http11 && !"close".equalsIgnoreCase(answer.header("Connection")) && head.delimited;
             } while (answer.status() >= 100 && answer.status() < 200);
             return answer;
+        } catch (StaleConnection e) {
+            throw e;
+        } catch (IOException e) {
+            throw connection.expired ? timedOut(e) : e;
         } finally {
-            if (reusable && !closed) {
+            // Not pooled when the reaper claimed it, even if the answer came: it is being closed.
+            if (unwatch(connection) && reusable && !closed) {
                 connection.reused = true;
                 idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(connection);
                 if (closed) {
@@ -141,46 +156,96 @@ public final class Http1Connections implements AutoCloseable {
         }
     }
 
+    private static SocketTimeoutException timedOut(IOException cause) {
+        SocketTimeoutException timeout = new SocketTimeoutException("no answer within the timeout");
+        timeout.initCause(cause);
+        return timeout;
+    }
+
     private Connection connect(URI gateway, long deadline) throws IOException {
         if (closed) {
             throw new IOException("the client is closed");
         }
-        Socket socket;
-        boolean tls = "https".equalsIgnoreCase(gateway.getScheme());
+        Connection connection = new Connection(new Socket());
+        if (closed) {
+            connection.close();
+            throw new IOException("the client is closed");
+        }
+        // A connect without a timeout keeps the socket in blocking mode, so that each read is one
+        // system call; the reaper closes it if the connection does not come within the connect timeout.
+        watch(connection, Math.min(deadline, System.nanoTime() + connectTimeoutNanos));
         try {
-            socket = new Socket();
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(gateway.getHost(), gateway.getPort()), Math.min(connectTimeoutMs, remainingMillis(deadline)));
-        } catch (SocketTimeoutException e) {
-            throw connectFailed(gateway, "no connection within the connect timeout", e);
+            connection.raw.setTcpNoDelay(true);
+            connection.raw.connect(new InetSocketAddress(gateway.getHost(), gateway.getPort()));
         } catch (ConnectException e) {
+            connection.close();
             throw e;
         } catch (IOException e) {
-            throw connectFailed(gateway, e.toString(), e);
+            connection.close();
+            throw connectFailed(gateway, connection.expired ? "no connection within the connect timeout" : e.toString(), e);
+        } finally {
+            unwatch(connection);
         }
+        if (!"https".equalsIgnoreCase(gateway.getScheme())) {
+            connection.use(connection.raw);
+            return connection;
+        }
+        watch(connection, deadline);
         try {
-            if (tls) {
-                SSLContext context = ssl != null ? ssl : SSLContext.getDefault();
-                SSLSocket secure = (SSLSocket) context.getSocketFactory().createSocket(socket, gateway.getHost(), gateway.getPort(), true);
-                SSLParameters parameters = secure.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                secure.setSSLParameters(parameters);
-                secure.setSoTimeout(remainingMillis(deadline));
-                secure.startHandshake();
-                socket = secure;
-            }
-            Connection connection = new Connection(socket);
-            if (closed) {
-                connection.close();
-                throw new IOException("the client is closed");
-            }
+            SSLContext context = ssl != null ? ssl : SSLContext.getDefault();
+            SSLSocket secure = (SSLSocket) context.getSocketFactory().createSocket(connection.raw, gateway.getHost(), gateway.getPort(), true);
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secure.setSSLParameters(parameters);
+            secure.startHandshake();
+            connection.use(secure);
             return connection;
         } catch (java.security.NoSuchAlgorithmException e) {
-            socket.close();
+            connection.close();
             throw new IOException("no TLS context: " + e, e);
         } catch (IOException e) {
-            socket.close();
-            throw e;
+            connection.close();
+            throw connection.expired ? timedOut(e) : e;
+        } finally {
+            unwatch(connection);
+        }
+    }
+
+    /** Puts the connection under the reaper's eye until {@link #unwatch}: past {@code deadline} it is closed. */
+    private void watch(Connection connection, long deadline) {
+        connection.deadline = deadline;
+        watched.add(connection);
+        if (deadline - reaperWakes < 0) {
+            LockSupport.unpark(reaper);
+        }
+    }
+
+    /** @return false when the reaper claimed the connection first (it expires it) */
+    private boolean unwatch(Connection connection) {
+        return watched.remove(connection);
+    }
+
+    /**
+     * Closes every watched connection whose deadline passed, then sleeps until the next deadline (at
+     * most a second). Closing a socket ends the read or connect blocked on it at once.
+     */
+    private void reap() {
+        while (!closed) {
+            long now = System.nanoTime();
+            long next = now + REAPER_MAX_SLEEP_NANOS;
+            reaperWakes = next;
+            for (Connection connection : watched) {
+                long deadline = connection.deadline;
+                if (deadline - now <= 0) {
+                    if (watched.remove(connection)) {
+                        connection.expire();
+                    }
+                } else if (deadline - next < 0) {
+                    next = deadline;
+                }
+            }
+            reaperWakes = next;
+            LockSupport.parkNanos(this, next - now);
         }
     }
 
@@ -188,11 +253,6 @@ public final class Http1Connections implements AutoCloseable {
         ConnectException failed = new ConnectException("could not connect to " + gateway + ": " + why);
         failed.initCause(cause);
         return failed;
-    }
-
-    private static int remainingMillis(long deadline) {
-        long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, remaining));
     }
 
     private static byte[] encode(URI gateway, String method, String target, Map<String, String> headers, byte[] body) {
@@ -342,24 +402,39 @@ public final class Http1Connections implements AutoCloseable {
         }
     }
 
-    /** One socket; used by one exchange at a time, and pooled between exchanges. */
+    /**
+     * One TCP connection, with TLS over it for {@code https}; used by one exchange at a time, and pooled
+     * between exchanges. No socket timeout is ever set: that would put the socket in non-blocking mode,
+     * and every read would cost a failed read and a poll besides. The reaper enforces deadlines.
+     */
     private final class Connection {
-        final Socket socket;
-        final Input in;
-        final OutputStream out;
+        final Socket raw;
+        Input in;
+        OutputStream out;
         boolean reused;
+        volatile long deadline;
+        volatile boolean expired;
 
-        Connection(Socket socket) throws IOException {
-            this.socket = socket;
-            this.in = new Input(socket.getInputStream());
-            this.out = socket.getOutputStream();
+        Connection(Socket raw) {
+            this.raw = raw;
             open.add(this);
+        }
+
+        /** Reads and writes through {@code socket} (the raw one, or TLS over it). */
+        void use(Socket socket) throws IOException {
+            in = new Input(socket.getInputStream());
+            out = socket.getOutputStream();
+        }
+
+        void expire() {
+            expired = true;
+            close();
         }
 
         void close() {
             open.remove(this);
             try {
-                socket.close();
+                raw.close();
             } catch (IOException e) {
                 // closing is all that was asked
             }
