@@ -182,12 +182,11 @@ public final class StateReader {
 
     private <T> Snapshot<T> readOnce(String store, int partition, Function<View, T> query) {
         ReadOnlyKeyValueStore<String, byte[]> metaStore = node.metaStore(partition);
-        ReadOnlyKeyValueStore<Bytes, byte[]> kvStore = node.kvStore(partition);
-        ReadOnlyKeyValueStore<Bytes, byte[]> leasesStore = node.leasesStore(partition);
-        if (StoreEntries.liveStore(metaStore.get(store)) == null) {
-            throw storeNotFound(store);
-        }
-        T value = query.apply(new View(store, kvStore, leasesStore, node.locksStore(partition)));
+        // The store's entry is read once, after the query, so that its revision bounds what the
+        // query saw. A store that does not exist has no rows to read, and its missing entry then says
+        // so: a check before the query would only cost one more lookup of the partition's stores,
+        // which Streams makes on every get and which is the largest part of a read's CPU.
+        T value = query.apply(new View(store, node.kvStore(partition), node.leasesStore(partition), node.locksStore(partition)));
         StoreMeta meta = StoreEntries.liveStore(metaStore.get(store));
         if (meta == null) {
             throw storeNotFound(store);
