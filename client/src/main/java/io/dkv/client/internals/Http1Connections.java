@@ -49,7 +49,7 @@ public final class Http1Connections implements AutoCloseable {
 
     private final long connectTimeoutNanos;
     private final SSLContext ssl;
-    private final ConcurrentHashMap<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<URI, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final Set<Connection> watched = ConcurrentHashMap.newKeySet();
     private final Thread reaper;
@@ -96,16 +96,16 @@ public final class Http1Connections implements AutoCloseable {
             throws IOException {
         byte[] request = encode(gateway, method, target, headers, body);
         long deadline = System.nanoTime() + timeout.toNanos();
-        String key = gateway.getScheme() + "://" + gateway.getHost() + ":" + gateway.getPort();
-        Connection pooled = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).pollFirst();
+        ConcurrentLinkedDeque<Connection> pool = idle.computeIfAbsent(gateway, g -> new ConcurrentLinkedDeque<>());
+        Connection pooled = pool.pollFirst();
         if (pooled != null) {
             try {
-                return exchange(pooled, key, request, method, deadline);
+                return exchange(pooled, pool, request, method, deadline);
             } catch (StaleConnection e) {
                 // The gateway closed it while it idled; the request never reached a live connection.
             }
         }
-        return exchange(connect(gateway, deadline), key, request, method, deadline);
+        return exchange(connect(gateway, deadline), pool, request, method, deadline);
     }
 
     /** Closes every connection, idle or in an exchange; exchanges in progress fail with an {@link IOException}. */
@@ -117,7 +117,8 @@ public final class Http1Connections implements AutoCloseable {
         LockSupport.unpark(reaper);
     }
 
-    private Answer exchange(Connection connection, String key, byte[] request, String method, long deadline) throws IOException {
+    private Answer exchange(Connection connection, ConcurrentLinkedDeque<Connection> pool, byte[] request, String method, long deadline)
+            throws IOException {
         boolean reusable = false;
         watch(connection, deadline);
         try {
@@ -146,7 +147,7 @@ public final class Http1Connections implements AutoCloseable {
             // Not pooled when the reaper claimed it, even if the answer came: it is being closed.
             if (unwatch(connection) && reusable && !closed) {
                 connection.reused = true;
-                idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).offerFirst(connection);
+                pool.offerFirst(connection);
                 if (closed) {
                     connection.close();
                 }
