@@ -46,6 +46,7 @@ public final class DkvCodec<T extends SpecificRecord> {
             history("ProcessedRequest-2.avsc"),
             history("ProcessedRequest-3.avsc"),
             ProcessedRequest.getClassSchema(),
+            history("Lease-1.avsc"),
             Lease.getClassSchema(),
             Lock.getClassSchema(),
             LockWaiter.getClassSchema());

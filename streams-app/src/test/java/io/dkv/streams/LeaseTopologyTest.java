@@ -21,19 +21,28 @@ import io.dkv.schemas.OpType;
 import io.dkv.schemas.Reply;
 import io.dkv.schemas.Status;
 import io.dkv.streams.lease.LeaseLimits;
+import io.dkv.streams.lease.LeaseRows;
 import io.dkv.streams.lease.LiveLeases;
 import io.dkv.streams.lease.LiveLeases.LeaseId;
 import io.dkv.streams.lease.LiveLeases.Refresh;
 import io.dkv.streams.lock.LockLimits;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -187,6 +196,53 @@ class LeaseTopologyTest {
     }
 
     @Test
+    void aLeaseWithMoreKeysThanItsRowHoldsEndsThemAllAndLeavesNoRows() {
+        start();
+        send(grant(7, TTL_MS));
+        int count = LeaseRows.INLINE_KEYS + 4;
+        for (int i = count - 1; i >= 0; i--) {
+            send(txn("s1", List.of(), List.of(leased(String.format("k%02d", i), "v", 7)), List.of()));
+        }
+        send(txn("s1", List.of(), List.of(put("k11", "unleased")), List.of()));
+        send(txn("s1", List.of(), List.of(op(OpType.DELETE, "k00", null)), List.of()));
+        changes.readRecordsToList();
+
+        send(revoke(7));
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i < count - 1; i++) {
+            expected.add(String.format("k%02d", i));
+        }
+        assertThat(changes.readRecordsToList()).as("the keys kept in the lease's row and in attachment rows, detached ones excepted")
+                .extracting(TestRecord::key).containsExactlyElementsOf(expected);
+        assertThat(leaseRows()).as("no row of the lease is left").isEmpty();
+    }
+
+    @Test
+    void aLeaseWrittenBeforeKeysWereKeptInItsRowStillEndsItsKeys() throws Exception {
+        start();
+        send(grant(7, TTL_MS));
+        send(txn("s1", List.of(), List.of(leased("a", "1", 7), leased("b", "2", 7)), List.of()));
+        changes.readRecordsToList();
+        KeyValueStore<Bytes, byte[]> rows = driver.getKeyValueStore(DkvTopology.LEASES_STORE);
+        Schema v1 = new Schema.Parser().parse(getClass().getResourceAsStream("/io/dkv/schemas/history/Lease-1.avsc"));
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("id", 7L);
+        old.put("ttlMs", TTL_MS);
+        old.put("grantedAtMs", START_MS);
+        old.put("keyCount", 2L);
+        rows.put(LeaseRows.leaseKey("s1", 7), new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array());
+        rows.put(LeaseRows.attachmentKey("s1", 7, "a".getBytes(StandardCharsets.UTF_8)), LeaseRows.attachmentValue());
+        rows.put(LeaseRows.attachmentKey("s1", 7, "b".getBytes(StandardCharsets.UTF_8)), LeaseRows.attachmentValue());
+
+        send(revoke(7));
+
+        assertThat(changes.readRecordsToList()).as("its keys are found in the attachment rows").extracting(TestRecord::key)
+                .containsExactly("a", "b");
+        assertThat(leaseRows()).isEmpty();
+    }
+
+    @Test
     void leasesPerStoreAndKeysPerLeaseAreBounded() {
         start(new LeaseLimits(2, 2, 100));
         send(grant(1, TTL_MS));
@@ -214,6 +270,11 @@ class LeaseTopologyTest {
 
         assertThat(send(txn("s1", List.of(), List.of(leased("a", "1", 7)), List.of())).getCode()).isEqualTo("LEASE_NOT_FOUND");
         assertThat(live.count(PARTITION, "s1")).isZero();
+    }
+
+    /** Every row of store s1 in the leases state store. */
+    private List<Bytes> leaseRows() {
+        return StoreKeys.rowsOf(driver.<Bytes, byte[]>getKeyValueStore(DkvTopology.LEASES_STORE), "s1");
     }
 
     private void advance(long ms) {

@@ -107,8 +107,8 @@ public final class StateReader {
         }
 
         /** The keys attached to the lease, in byte order, at most {@code limit}. */
-        public List<byte[]> leaseKeys(long id, int limit) {
-            return LeaseRows.keys(leases, store, id, limit);
+        public List<byte[]> leaseKeys(Lease lease, int limit) {
+            return LeaseRows.keys(leases, store, lease, limit);
         }
 
         public KeyValue get(byte[] key) {

@@ -225,7 +225,7 @@ public final class LeaseHandlers {
         int maxKeys = limits.maxPageSize();
         reads.read(ctx, store, minRevision, view -> {
             Lease lease = view.lease(id);
-            return new Described(lease, lease != null && withKeys ? view.leaseKeys(id, maxKeys + 1) : List.of());
+            return new Described(lease, lease != null && withKeys ? view.leaseKeys(lease, maxKeys + 1) : List.of());
         }, snapshot -> {
             Lease lease = snapshot.value().lease();
             if (lease == null) {

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -20,7 +21,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * <ul>
  *   <li>{@code 'L'}, the lease id as 8 bytes big-endian → Avro {@code Lease} (TTL, grant time, key count);
  *   <li>{@code 'K'}, the lease id as 8 bytes big-endian, the user key → an empty value: the key is
- *       attached to the lease (an index, so a revoke or expiry finds its keys without a scan).
+ *       attached to the lease. The first {@link #INLINE_KEYS} attached keys live in the lease's row
+ *       instead; only a lease with more ({@code spilled}) has these rows.
  * </ul>
  * Lease ids are positive, so rows sort by id. Stateless and thread-safe.
  */
@@ -28,6 +30,9 @@ public final class LeaseRows {
     private static final byte LEASE = 'L';
     private static final byte ATTACHED = 'K';
     private static final byte[] EMPTY = new byte[0];
+
+    /** How many attached keys a lease's own row holds before further ones become attachment rows. */
+    public static final int INLINE_KEYS = 8;
 
     private LeaseRows() {
     }
@@ -74,21 +79,32 @@ public final class LeaseRows {
         return new Page(leases, false);
     }
 
-    /** The user keys attached to the lease, in byte order, at most {@code limit}. */
-    public static List<byte[]> keys(ReadOnlyKeyValueStore<Bytes, byte[]> rows, String store, long id, int limit) {
-        Bytes scope = attachmentKey(store, id, EMPTY);
-        int offset = scope.get().length;
-        List<byte[]> keys = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = rows.range(scope, null)) {
-            while (it.hasNext() && keys.size() < limit) {
-                Bytes key = it.next().key;
-                if (!StoreKeys.hasPrefix(key, scope)) {
-                    break;
+    /**
+     * The user keys attached to the lease, in byte order, at most {@code limit}: those in its row, and
+     * the attachment rows only if it has spilled. Reading those rows is a range scan, and Kafka
+     * Streams' RocksDB iterator steps past the range's last row to the next live one, over every
+     * tombstone in between: the attachment rows of ended leases, unbounded under lease churn. A lease
+     * whose keys all fit in its row never scans.
+     */
+    public static List<byte[]> keys(ReadOnlyKeyValueStore<Bytes, byte[]> rows, String store, Lease lease, int limit) {
+        List<byte[]> keys = new ArrayList<>(lease.getKeys().size());
+        lease.getKeys().forEach(key -> keys.add(Utils.toArray(key)));
+        if (lease.getSpilled()) {
+            Bytes scope = attachmentKey(store, lease.getId(), EMPTY);
+            int offset = scope.get().length;
+            int inline = keys.size();
+            try (KeyValueIterator<Bytes, byte[]> it = rows.range(scope, null)) {
+                while (keys.size() - inline < limit && it.hasNext()) {
+                    Bytes key = it.next().key;
+                    if (!StoreKeys.hasPrefix(key, scope)) {
+                        break;
+                    }
+                    keys.add(Arrays.copyOfRange(key.get(), offset, key.get().length));
                 }
-                keys.add(Arrays.copyOfRange(key.get(), offset, key.get().length));
             }
         }
-        return keys;
+        keys.sort(Arrays::compareUnsigned);
+        return keys.size() > limit ? new ArrayList<>(keys.subList(0, limit)) : keys;
     }
 
     /** Every lease in the rows, whatever its store, with its TTL: what a starting task adopts. */

@@ -67,7 +67,8 @@ public final class LeaseApplier {
                     "store " + store + " has " + limits.maxLeasesPerStore() + " leases, its limit; revoke unused ones"
                             + " or raise --max-leases-per-store"));
         }
-        Lease lease = Lease.newBuilder().setId(request.getId()).setTtlMs(request.getTtlMs()).setGrantedAtMs(nowMs).build();
+        Lease lease = Lease.newBuilder().setId(request.getId()).setTtlMs(request.getTtlMs()).setGrantedAtMs(nowMs)
+                .setSpilled(false).build();
         leases.grant(store, lease, nowMs);
         return CommandOutcome.of(Replies.of(command, Status.OK, meta.getRevision()).setLease(lease).build());
     }

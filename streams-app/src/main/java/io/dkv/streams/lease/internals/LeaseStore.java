@@ -6,6 +6,8 @@ import io.dkv.streams.StoreKeys;
 import io.dkv.streams.lease.LeaseRows;
 import io.dkv.streams.lease.LiveLeases;
 import io.dkv.streams.lease.LiveLeases.LeaseId;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -65,11 +67,18 @@ public final class LeaseStore {
         live.granted(partition, new LeaseId(store, lease.getId()), lease.getTtlMs(), nowMs);
     }
 
-    /** Attaches {@code key} to the existing lease {@code lease}. */
+    /** Attaches {@code key} to the existing lease {@code lease}: in its row while that has room, else as an attachment row. */
     public void attach(String store, Lease lease, byte[] key) {
-        rows.put(LeaseRows.attachmentKey(store, lease.getId(), key), LeaseRows.attachmentValue());
-        rows.put(LeaseRows.leaseKey(store, lease.getId()),
-                DkvCodec.LEASE.encode(Lease.newBuilder(lease).setKeyCount(lease.getKeyCount() + 1).build()));
+        Lease.Builder updated = Lease.newBuilder(lease).setKeyCount(lease.getKeyCount() + 1);
+        if (lease.getKeys().size() < LeaseRows.INLINE_KEYS) {
+            List<ByteBuffer> keys = new ArrayList<>(lease.getKeys());
+            keys.add(ByteBuffer.wrap(key));
+            updated.setKeys(keys);
+        } else {
+            rows.put(LeaseRows.attachmentKey(store, lease.getId(), key), LeaseRows.attachmentValue());
+            updated.setSpilled(true);
+        }
+        rows.put(LeaseRows.leaseKey(store, lease.getId()), DkvCodec.LEASE.encode(updated.build()));
     }
 
     /** Detaches {@code key} from lease {@code id}, if both exist. */
@@ -78,9 +87,14 @@ public final class LeaseStore {
         if (lease == null) {
             return;
         }
-        rows.delete(LeaseRows.attachmentKey(store, id, key));
-        rows.put(LeaseRows.leaseKey(store, id),
-                DkvCodec.LEASE.encode(Lease.newBuilder(lease).setKeyCount(Math.max(0, lease.getKeyCount() - 1)).build()));
+        Lease.Builder updated = Lease.newBuilder(lease).setKeyCount(Math.max(0, lease.getKeyCount() - 1));
+        List<ByteBuffer> keys = new ArrayList<>(lease.getKeys());
+        if (keys.remove(ByteBuffer.wrap(key))) {
+            updated.setKeys(keys);
+        } else {
+            rows.delete(LeaseRows.attachmentKey(store, id, key));
+        }
+        rows.put(LeaseRows.leaseKey(store, id), DkvCodec.LEASE.encode(updated.build()));
     }
 
     /**
@@ -89,8 +103,10 @@ public final class LeaseStore {
      * @return the keys that were attached, in byte order
      */
     public List<byte[]> remove(String store, Lease lease) {
-        List<byte[]> keys = LeaseRows.keys(rows, store, lease.getId(), Integer.MAX_VALUE);
-        keys.forEach(key -> rows.delete(LeaseRows.attachmentKey(store, lease.getId(), key)));
+        List<byte[]> keys = LeaseRows.keys(rows, store, lease, Integer.MAX_VALUE);
+        if (lease.getSpilled()) {
+            keys.forEach(key -> rows.delete(LeaseRows.attachmentKey(store, lease.getId(), key)));
+        }
         rows.delete(LeaseRows.leaseKey(store, lease.getId()));
         live.revoked(partition, new LeaseId(store, lease.getId()));
         return keys;
