@@ -63,7 +63,7 @@ public final class LockBenchmark implements Callable<Integer> {
     @Option(names = "--duration-s", defaultValue = "10")
     int durationSeconds;
 
-    @Option(names = "--settle-s", defaultValue = "30",
+    @Option(names = "--settle-s", defaultValue = "60",
             description = "drive each system (64 uncontended workers) this long after its start, before measuring: DKV's JIT compiler settles; etcd is compiled ahead of time")
     int settleSeconds;
 
