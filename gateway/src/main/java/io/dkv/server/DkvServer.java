@@ -2,6 +2,7 @@ package io.dkv.server;
 
 import io.dkv.gateway.HttpGateway;
 import io.dkv.gateway.auth.Authentication;
+import io.dkv.gateway.auth.OpenStreams;
 import io.dkv.gateway.auth.internals.AccessFile;
 import io.dkv.gateway.auth.internals.JwtKeys;
 import io.dkv.gateway.limit.AbuseLimits;
@@ -188,10 +189,11 @@ public final class DkvServer implements AutoCloseable {
                 timeout, config.watchQueueLimit);
         ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
                 config.electionLimits(), timeout);
+        OpenStreams streams = new OpenStreams();
         HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, locks, elections,
-                new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes),
+                new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes, streams),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
-                        Map.of("observe", elections.observeOverWebSocket())),
+                        Map.of("observe", elections.observeOverWebSocket()), streams),
                 new Readiness(vertx, node, admin), registry, config.limits(), authentication(vertx, config, accessFile), config.metricsPublic,
                 new AbuseLimits(config.maxConnectionsPerAddress, config.maxRequestsPerSecond), tls);
         try {
@@ -202,7 +204,7 @@ public final class DkvServer implements AutoCloseable {
         }
         parts.push(() -> gateway.close().await(10, TimeUnit.SECONDS));
         if (accessFile != null || tls != null) {
-            reloadPeriodically(vertx, config, accessFile, tls, gateway, forwarder);
+            reloadPeriodically(vertx, config, accessFile, streams, tls, gateway, forwarder);
         }
         String scheme = tls == null ? "http" : "https";
         if (tls != null) {
@@ -259,14 +261,18 @@ public final class DkvServer implements AutoCloseable {
 
     /**
      * Rereads the access file and the TLS certificate and key every {@code --access-reload-ms} on a
-     * worker thread; a file that became invalid is logged and the last good one stays in force. A
+     * worker thread; a file that became invalid is logged and the last good one stays in force. A new
+     * access policy also ends the open watches whose grant it took away. A
      * renewed certificate is also what this instance presents to the others.
      */
-    private static void reloadPeriodically(Vertx vertx, DkvConfig config, AccessFile accessFile, ServerTls tls, HttpGateway gateway,
-            ReadForwarder forwarder) {
+    private static void reloadPeriodically(Vertx vertx, DkvConfig config, AccessFile accessFile, OpenStreams streams, ServerTls tls,
+            HttpGateway gateway, ReadForwarder forwarder) {
         vertx.setPeriodic(config.accessReloadMs, timer -> vertx.executeBlocking(() -> {
-            if (accessFile != null) {
-                accessFile.reloadIfChanged();
+            if (accessFile != null && accessFile.reloadIfChanged()) {
+                int ended = streams.recheck(accessFile.get());
+                if (ended > 0) {
+                    LOG.info("{} open watches ended: the reloaded access file no longer grants them", ended);
+                }
             }
             return tls == null ? null : tls.reloadIfChanged();
         }, false).onSuccess(ssl -> {

@@ -3,13 +3,16 @@ package io.dkv.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dkv.gateway.auth.Action;
 import io.dkv.server.DkvServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * A principal granted {@code watch} on "a:" sees no event outside it, over SSE and WebSocket,
  * including through a snapshot relayed over TLS from the instance that owns the store: wider scopes
  * are refused, and the writes under "b:" between its own never reach it. A caller known by its client
- * certificate is served through either instance too (the one it reached acts for it).
+ * certificate is served through either instance too (the one it reached acts for it). An access file
+ * that takes the grant away ends the open watches it no longer grants.
  */
 class WatchGrantTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -52,15 +56,7 @@ class WatchGrantTest {
         String store = SecuredDkv.WATCH_STORE + "-ws";
         assertThat(https.put("/v1/stores/" + store, "", ADMIN).status()).isIn(200, 201);
         BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-        WebSocket ws = SecuredDkv.client(false, HttpClient.Version.HTTP_1_1).newWebSocketBuilder().header(WATCHER[0], WATCHER[1])
-                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/ws"), new WebSocket.Listener() {
-                    @Override
-                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                        frames.add(new JsonObject(data.toString()));
-                        webSocket.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = webSocket(store, frames);
         try {
             ws.sendText(new JsonObject().put("type", "watch").put("id", "all").put("prefix", "").encode(), true);
             ws.sendText(new JsonObject().put("type", "watch").put("id", "b").put("key", "b:1").encode(), true);
@@ -82,6 +78,50 @@ class WatchGrantTest {
             assertThat(keys).containsExactly("a:1", "a:2");
         } finally {
             ws.abort();
+        }
+    }
+
+    @Test
+    void anAccessFileThatTakesTheGrantAwayEndsOpenWatchesAndKeepsThoseItStillGrants() throws Exception {
+        DkvHttp https = SecuredDkv.https(false);
+        String store = SecuredDkv.WATCH_STORE + "-reload";
+        assertThat(https.put("/v1/stores/" + store, "", ADMIN).status()).isIn(200, 201);
+        BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+        WebSocket ws = webSocket(store, frames);
+        try (SseClient wide = SseClient.open(SecuredDkv.client(false, HttpClient.Version.HTTP_1_1),
+                "https://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/watch?prefix=a:", WATCHER);
+                SseClient narrow = SseClient.open(SecuredDkv.client(false, HttpClient.Version.HTTP_1_1),
+                        "https://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/watch?prefix=a:x", WATCHER)) {
+            ws.sendText(new JsonObject().put("type", "watch").put("id", "a").put("prefix", "a:").encode(), true);
+            ws.sendText(new JsonObject().put("type", "watch").put("id", "ax").put("prefix", "a:x").encode(), true);
+            assertThat(List.of(next(frames), next(frames))).extracting(f -> f.getString("id") + " " + f.getString("type"))
+                    .containsExactlyInAnyOrder("a created", "ax created");
+            https.put("/v1/stores/" + store + "/kv/a:x1", "before", ADMIN);
+            assertThat(wide.nextChange(WAIT).key()).isEqualTo("a:x1");
+            assertThat(narrow.nextChange(WAIT).key()).isEqualTo("a:x1");
+            assertThat(List.of(next(frames), next(frames))).extracting(f -> f.getString("id") + " " + f.getString("type"))
+                    .containsExactlyInAnyOrder("a events", "ax events");
+
+            JsonObject narrowed = SecuredDkv.policy();
+            narrowed.getJsonObject("roles").put("watcher", new JsonArray().add(SecuredDkv.grant(SecuredDkv.WATCH_STORE + "*", "a:x",
+                    EnumSet.of(Action.WATCH))));
+            SecuredDkv.writeAccessFile(narrowed);
+
+            SseClient.Message cancelled = wide.nextChange(WAIT);
+            assertThat(cancelled.event()).isEqualTo("cancelled");
+            assertThat(cancelled.data().getString("reason")).startsWith("forbidden: ");
+            JsonObject ended = next(frames);
+            assertThat(ended.getString("id") + " " + ended.getString("type") + " " + ended.getString("code")).isEqualTo("a error FORBIDDEN");
+            https.put("/v1/stores/" + store + "/kv/a:x2", "after", ADMIN);
+            assertThat(narrow.nextChange(WAIT).key()).as("a watch the new file still grants goes on").isEqualTo("a:x2");
+            JsonObject kept = next(frames);
+            assertThat(kept.getString("id") + " " + kept.getString("type")).isEqualTo("ax events");
+            assertThat(kept.getJsonArray("events").getJsonObject(0).getString("key")).isEqualTo("a:x2");
+            await().atMost(WAIT).until(wide::ended);
+            assertThat(wide.drain()).as("nothing after the cancel").isEmpty();
+        } finally {
+            ws.abort();
+            SecuredDkv.writeAccessFile(SecuredDkv.policy());
         }
     }
 
@@ -138,6 +178,19 @@ class WatchGrantTest {
             keys.add(watch.nextChange(WAIT).key());
         }
         return keys;
+    }
+
+    /** A WebSocket to the store's /ws as the watcher, each text frame it gets put on {@code frames}. */
+    private static WebSocket webSocket(String store, BlockingQueue<JsonObject> frames) throws Exception {
+        return SecuredDkv.client(false, HttpClient.Version.HTTP_1_1).newWebSocketBuilder().header(WATCHER[0], WATCHER[1])
+                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        frames.add(new JsonObject(data.toString()));
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
     }
 
     private static JsonObject next(BlockingQueue<JsonObject> frames) throws InterruptedException {

@@ -2,6 +2,7 @@ package io.dkv.gateway.watch;
 
 import io.dkv.gateway.auth.Access;
 import io.dkv.gateway.auth.Action;
+import io.dkv.gateway.auth.OpenStreams;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.QueryParams;
@@ -41,9 +42,11 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
     private final Owners owners;
     private final ReadForwarder forwarder;
     private final int maxKeyBytes;
+    private final OpenStreams streams;
 
-    public SseWatchHandler(WatchStarter starter, Owners owners, ReadForwarder forwarder, int maxKeyBytes) {
+    public SseWatchHandler(WatchStarter starter, Owners owners, ReadForwarder forwarder, int maxKeyBytes, OpenStreams streams) {
         this.starter = starter;
+        this.streams = streams;
         this.owners = owners;
         this.forwarder = forwarder;
         this.maxKeyBytes = maxKeyBytes;
@@ -67,8 +70,16 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         }
         SseSink sink = new SseSink(ctx.response(), request.prevValue());
         WatchStarter.Started started = starter.start(request, sink, partition);
-        ctx.response().closeHandler(v -> started.watch().close());
+        OpenStreams.Held held = streams.hold(Access.of(ctx), Action.WATCH, store, request.scope().key(), forbidden -> {
+            started.watch().close();
+            sink.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
+        });
+        ctx.response().closeHandler(v -> {
+            started.watch().close();
+            held.close();
+        });
         started.ready().onFailure(e -> {
+            held.close();
             if (!sink.opened()) {
                 ctx.fail(e);
             } else {

@@ -4,6 +4,7 @@ import io.dkv.gateway.ApiException;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.auth.Access;
 import io.dkv.gateway.auth.Action;
+import io.dkv.gateway.auth.OpenStreams;
 import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.watch.internals.Watch;
@@ -37,14 +38,18 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
     private final int maxKeyBytes;
     private final int maxWatchesPerConnection;
     private final Map<String, SocketSubscription> subscriptions;
+    private final OpenStreams streams;
 
     /**
      * @param subscriptions the other kinds of stream the socket carries, by frame type (besides
      *     {@code watch} and {@code cancel})
+     * @param streams where each watch holds the grant it was admitted on, so that a new access policy
+     *     that takes the grant away ends it
      */
     public WebSocketWatchHandler(WatchStarter starter, Owners owners, int maxKeyBytes, int maxWatchesPerConnection,
-            Map<String, SocketSubscription> subscriptions) {
+            Map<String, SocketSubscription> subscriptions, OpenStreams streams) {
         this.subscriptions = subscriptions;
+        this.streams = streams;
         this.starter = starter;
         this.owners = owners;
         this.maxKeyBytes = maxKeyBytes;
@@ -66,6 +71,8 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         private final Access access;
         private final ServerWebSocket ws;
         private final Map<String, Watch> watches = new HashMap<>();
+        /** The grants the watches (not the subscriptions) were admitted on, by id. */
+        private final Map<String, OpenStreams.Held> holds = new HashMap<>();
         private final List<Runnable> onDrain = new ArrayList<>();
 
         Connection(String store, Access access, ServerWebSocket ws) {
@@ -76,6 +83,8 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             ws.closeHandler(v -> {
                 watches.values().forEach(Watch::close);
                 watches.clear();
+                holds.values().forEach(OpenStreams.Held::close);
+                holds.clear();
             });
             ws.drainHandler(v -> {
                 List<Runnable> waiting = new ArrayList<>(onDrain);
@@ -155,18 +164,33 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             WsSink sink = new WsSink(id, request.prevValue());
             WatchStarter.Started started = starter.start(request, sink, partition);
             watches.put(id, started.watch());
+            holds.put(id, streams.hold(access, Action.WATCH, store, request.scope().key(), forbidden -> {
+                if (watches.get(id) == started.watch()) {
+                    started.watch().close();
+                    failed(id, forbidden);
+                }
+            }));
             started.ready().onFailure(e -> failed(id, e));
+        }
+
+        /** Takes the watch or subscription {@code id} off the connection, releasing its grant; null if there is none. */
+        private Watch remove(String id) {
+            OpenStreams.Held held = holds.remove(id);
+            if (held != null) {
+                held.close();
+            }
+            return watches.remove(id);
         }
 
         /** The watch or subscription {@code id} could not start, or ended in error: it goes, and the client hears why. */
         private void failed(String id, Throwable e) {
-            watches.remove(id);
+            remove(id);
             ApiException error = e instanceof ApiException api ? api : new ApiException(ErrorCode.INTERNAL, String.valueOf(e.getMessage()));
             send(error.body().put("type", "error").put("id", id));
         }
 
         private void cancel(String id) {
-            Watch watch = watches.remove(id);
+            Watch watch = remove(id);
             if (watch == null) {
                 throw new ApiException(ErrorCode.NOT_FOUND, "no watch " + id + " on this connection");
             }
@@ -201,7 +225,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
 
             @Override
             public void end() {
-                watches.remove(id);
+                remove(id);
             }
 
             @Override
@@ -258,7 +282,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
 
             @Override
             public void end() {
-                watches.remove(id);
+                remove(id);
             }
 
             @Override

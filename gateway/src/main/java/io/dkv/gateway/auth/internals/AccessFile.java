@@ -65,7 +65,7 @@ public final class AccessFile implements Supplier<AccessPolicy> {
         content = bytes;
         try {
             policy.set(parse(path, bytes));
-            LOG.info("Access file {} reloaded; it applies to requests from now on", path);
+            LOG.info("Access file {} reloaded; it applies to requests from now on and to open watches", path);
             return true;
         } catch (IllegalArgumentException e) {
             LOG.error("The access file {} changed but is not valid ({}); the policy read before stays in force", path, e.getMessage());
