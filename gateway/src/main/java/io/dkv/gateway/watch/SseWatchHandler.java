@@ -72,7 +72,11 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         WatchStarter.Started started = starter.start(request, sink, partition);
         OpenStreams.Held held = streams.hold(Access.of(ctx), Action.WATCH, store, request.scope().key(), forbidden -> {
             started.watch().close();
-            sink.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
+            if (sink.opened()) {
+                sink.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
+            } else {
+                ctx.fail(forbidden);
+            }
         });
         ctx.response().closeHandler(v -> {
             started.watch().close();
@@ -80,6 +84,9 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         });
         started.ready().onFailure(e -> {
             held.close();
+            if (ctx.response().ended()) {
+                return;
+            }
             if (!sink.opened()) {
                 ctx.fail(e);
             } else {

@@ -170,7 +170,11 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
                     failed(id, forbidden);
                 }
             }));
-            started.ready().onFailure(e -> failed(id, e));
+            started.ready().onFailure(e -> {
+                if (watches.get(id) == started.watch()) {
+                    failed(id, e);
+                }
+            });
         }
 
         /** Takes the watch or subscription {@code id} off the connection, releasing its grant; null if there is none. */
