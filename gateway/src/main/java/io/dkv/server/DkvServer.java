@@ -187,9 +187,9 @@ public final class DkvServer implements AutoCloseable {
         parts.push(feed);
         WatchStarter starter = new WatchStarter(vertx, bus, reader, feed, new HistoryReader(kafka, topics),
                 timeout, config.watchQueueLimit);
-        ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
-                config.electionLimits(), timeout);
         OpenStreams streams = new OpenStreams();
+        ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
+                config.electionLimits(), timeout, streams);
         HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, locks, elections,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes, streams),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
@@ -262,7 +262,7 @@ public final class DkvServer implements AutoCloseable {
     /**
      * Rereads the access file and the TLS certificate and key every {@code --access-reload-ms} on a
      * worker thread; a file that became invalid is logged and the last good one stays in force. A new
-     * access policy also ends the open watches whose grant it took away. A
+     * access policy also ends the open watches and observations whose grant it took away. A
      * renewed certificate is also what this instance presents to the others.
      */
     private static void reloadPeriodically(Vertx vertx, DkvConfig config, AccessFile accessFile, OpenStreams streams, ServerTls tls,
@@ -271,7 +271,7 @@ public final class DkvServer implements AutoCloseable {
             if (accessFile != null && accessFile.reloadIfChanged()) {
                 int ended = streams.recheck(accessFile.get());
                 if (ended > 0) {
-                    LOG.info("{} open watches ended: the reloaded access file no longer grants them", ended);
+                    LOG.info("{} open watches and observations ended: the reloaded access file no longer grants them", ended);
                 }
             }
             return tls == null ? null : tls.reloadIfChanged();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * including through a snapshot relayed over TLS from the instance that owns the store: wider scopes
  * are refused, and the writes under "b:" between its own never reach it. A caller known by its client
  * certificate is served through either instance too (the one it reached acts for it). An access file
- * that takes the grant away ends the open watches it no longer grants.
+ * that takes the grant away ends the open watches and election observations it no longer grants.
  */
 class WatchGrantTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -102,10 +102,7 @@ class WatchGrantTest {
             assertThat(List.of(next(frames), next(frames))).extracting(f -> f.getString("id") + " " + f.getString("type"))
                     .containsExactlyInAnyOrder("a events", "ax events");
 
-            JsonObject narrowed = SecuredDkv.policy();
-            narrowed.getJsonObject("roles").put("watcher", new JsonArray().add(SecuredDkv.grant(SecuredDkv.WATCH_STORE + "*", "a:x",
-                    EnumSet.of(Action.WATCH))));
-            SecuredDkv.writeAccessFile(narrowed);
+            writeWatcherGrant("a:x", EnumSet.of(Action.WATCH));
 
             SseClient.Message cancelled = wide.nextChange(WAIT);
             assertThat(cancelled.event()).isEqualTo("cancelled");
@@ -121,6 +118,39 @@ class WatchGrantTest {
             assertThat(wide.drain()).as("nothing after the cancel").isEmpty();
         } finally {
             ws.abort();
+            SecuredDkv.writeAccessFile(SecuredDkv.policy());
+        }
+    }
+
+    @Test
+    void anAccessFileThatTakesElectAwayEndsOpenObservations() throws Exception {
+        DkvHttp https = SecuredDkv.https(false);
+        String store = SecuredDkv.WATCH_STORE + "-observe";
+        assertThat(https.put("/v1/stores/" + store, "", ADMIN).status()).isIn(200, 201);
+        try {
+            writeWatcherGrant("a:", EnumSet.of(Action.WATCH, Action.ELECT));
+            await().atMost(WAIT).until(() -> https.get("/v1/stores/" + store + "/elections/a:job/leader", WATCHER).status() != 403);
+            BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+            WebSocket ws = webSocket(store, frames);
+            try (SseClient observe = SseClient.open(SecuredDkv.client(false, HttpClient.Version.HTTP_1_1),
+                    "https://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/elections/a:job/observe", WATCHER)) {
+                assertThat(observe.status()).isEqualTo(200);
+                assertThat(observe.nextChange(WAIT).event()).as("the current state first").isEqualTo("no-leader");
+                ws.sendText(new JsonObject().put("type", "observe").put("id", "o").put("election", "a:job").encode(), true);
+                assertThat(next(frames).getString("type")).isEqualTo("created");
+                assertThat(next(frames).getString("type")).as("the current state first").isEqualTo("no-leader");
+
+                writeWatcherGrant("a:x", EnumSet.of(Action.WATCH, Action.ELECT));
+
+                SseClient.Message cancelled = observe.nextChange(WAIT);
+                assertThat(cancelled.event()).isEqualTo("cancelled");
+                assertThat(cancelled.data().getString("reason")).startsWith("forbidden: ");
+                JsonObject ended = next(frames);
+                assertThat(ended.getString("id") + " " + ended.getString("type") + " " + ended.getString("code")).isEqualTo("o error FORBIDDEN");
+            } finally {
+                ws.abort();
+            }
+        } finally {
             SecuredDkv.writeAccessFile(SecuredDkv.policy());
         }
     }
@@ -178,6 +208,13 @@ class WatchGrantTest {
             keys.add(watch.nextChange(WAIT).key());
         }
         return keys;
+    }
+
+    /** Rewrites the access file with the watcher's one grant on the watch stores changed to {@code actions} on {@code prefix}. */
+    private static void writeWatcherGrant(String prefix, EnumSet<Action> actions) {
+        JsonObject policy = SecuredDkv.policy();
+        policy.getJsonObject("roles").put("watcher", new JsonArray().add(SecuredDkv.grant(SecuredDkv.WATCH_STORE + "*", prefix, actions)));
+        SecuredDkv.writeAccessFile(policy);
     }
 
     /** A WebSocket to the store's /ws as the watcher, each text frame it gets put on {@code frames}. */

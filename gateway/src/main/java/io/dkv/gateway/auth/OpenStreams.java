@@ -8,10 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The long-lived streams open on this gateway (watches over SSE and WebSocket) and the grant each was
- * admitted on. A request is authorized once, but a watch goes on delivering events for as long as it
- * is open; {@link #recheck} is called with every new access policy and ends each stream whose
- * principal no longer holds its grant, so a reloaded access file applies to open watches as it does
+ * The long-lived streams open on this gateway (watches and election observations, over SSE and
+ * WebSocket) and the grant each was admitted on. A request is authorized once, but a stream goes on
+ * delivering events for as long as it is open; {@link #recheck} is called with every new access policy and ends each stream whose
+ * principal no longer holds its grant, so a reloaded access file applies to open streams as it does
  * to the next request. Thread-safe: streams hold and release from their own contexts, the recheck
  * runs wherever the policy was reloaded, and each stream is ended on the context it was opened on.
  */

@@ -3,6 +3,7 @@ package io.dkv.gateway.election;
 import io.dkv.gateway.ApiException;
 import io.dkv.gateway.auth.Access;
 import io.dkv.gateway.auth.Action;
+import io.dkv.gateway.auth.OpenStreams;
 import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.Limits;
 import io.dkv.gateway.election.internals.Candidates;
@@ -18,6 +19,7 @@ import io.dkv.gateway.internals.SseStream;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.watch.SocketSubscription;
 import io.dkv.gateway.watch.WatchRequest;
+import io.dkv.gateway.watch.internals.Watch;
 import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.schemas.CommandType;
 import io.dkv.schemas.Compare;
@@ -77,13 +79,16 @@ public final class ElectionHandlers {
     private final Owners owners;
     private final ReadForwarder forwarder;
     private final WatchStarter watches;
+    private final OpenStreams streams;
     private final Limits limits;
     private final ElectionLimits electionLimits;
     private final Duration timeout;
 
     public ElectionHandlers(Vertx vertx, CommandBus bus, StateReader reader, OwnerReads reads, Owners owners,
-            ReadForwarder forwarder, WatchStarter watches, Limits limits, ElectionLimits electionLimits, Duration timeout) {
+            ReadForwarder forwarder, WatchStarter watches, Limits limits, ElectionLimits electionLimits, Duration timeout,
+            OpenStreams streams) {
         this.vertx = vertx;
+        this.streams = streams;
         this.bus = bus;
         this.reader = reader;
         this.reads = reads;
@@ -198,8 +203,23 @@ public final class ElectionHandlers {
         SseStream stream = new SseStream(ctx.response());
         LeaderEvents events = new LeaderEvents(stream);
         WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(events), partition.getAsInt());
-        ctx.response().closeHandler(v -> started.watch().close());
+        OpenStreams.Held held = streams.hold(Access.of(ctx), Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8), forbidden -> {
+            started.watch().close();
+            if (stream.opened()) {
+                events.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
+            } else {
+                ctx.fail(forbidden);
+            }
+        });
+        ctx.response().closeHandler(v -> {
+            started.watch().close();
+            held.close();
+        });
         started.ready().onFailure(e -> {
+            held.close();
+            if (ctx.response().ended()) {
+                return;
+            }
             if (!stream.opened()) {
                 ctx.fail(e);
             } else {
@@ -214,52 +234,68 @@ public final class ElectionHandlers {
      * {@code progress} and {@code cancelled}.
      */
     public SocketSubscription observeOverWebSocket() {
-        return (store, partition, request, access, frames) -> {
-            String name = name(request.getValue("election") instanceof String s ? s : null);
-            access.require(Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
-            WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(new ElectionWatch.Listener() {
-                @Override
-                public void opened() {
-                    frames.send("created", new JsonObject());
-                }
+        return new SocketSubscription() {
+            @Override
+            public Watch start(String store, int partition, JsonObject request, Access access, Frames frames) {
+                return observeOverWebSocket(store, partition, request, access, frames);
+            }
 
-                @Override
-                public void changed(Candidates candidates, long revision, boolean leaderChanged) {
-                    if (leaderChanged) {
-                        Candidate leader = candidates.leader();
-                        frames.send(leadershipType(leader), leadership(leader, revision));
-                    }
-                }
-
-                @Override
-                public void progress(long revision) {
-                    frames.send("progress", new JsonObject().put("revision", revision));
-                }
-
-                @Override
-                public void cancelled(String reason, long resumeRevision) {
-                    frames.send("cancelled", new JsonObject().put("reason", reason));
-                    frames.end();
-                }
-
-                @Override
-                public boolean writeQueueFull() {
-                    return frames.writeQueueFull();
-                }
-
-                @Override
-                public void drainHandler(Runnable onDrain) {
-                    frames.drainHandler(onDrain);
-                }
-
-                @Override
-                public void end() {
-                    frames.end();
-                }
-            }), partition);
-            started.ready().onFailure(frames::error);
-            return started.watch();
+            @Override
+            public Grant grant(JsonObject request) {
+                return new Grant(Action.ELECT, electionOf(request).getBytes(StandardCharsets.UTF_8));
+            }
         };
+    }
+
+    private static String electionOf(JsonObject request) {
+        return name(request.getValue("election") instanceof String s ? s : null);
+    }
+
+    private Watch observeOverWebSocket(String store, int partition, JsonObject request, Access access, SocketSubscription.Frames frames) {
+        String name = electionOf(request);
+        access.require(Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
+        WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(new ElectionWatch.Listener() {
+            @Override
+            public void opened() {
+                frames.send("created", new JsonObject());
+            }
+
+            @Override
+            public void changed(Candidates candidates, long revision, boolean leaderChanged) {
+                if (leaderChanged) {
+                    Candidate leader = candidates.leader();
+                    frames.send(leadershipType(leader), leadership(leader, revision));
+                }
+            }
+
+            @Override
+            public void progress(long revision) {
+                frames.send("progress", new JsonObject().put("revision", revision));
+            }
+
+            @Override
+            public void cancelled(String reason, long resumeRevision) {
+                frames.send("cancelled", new JsonObject().put("reason", reason));
+                frames.end();
+            }
+
+            @Override
+            public boolean writeQueueFull() {
+                return frames.writeQueueFull();
+            }
+
+            @Override
+            public void drainHandler(Runnable onDrain) {
+                frames.drainHandler(onDrain);
+            }
+
+            @Override
+            public void end() {
+                frames.end();
+            }
+        }), partition);
+        started.ready().onFailure(frames::error);
+        return started.watch();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.dkv.gateway.watch;
 
 import io.dkv.gateway.auth.Access;
+import io.dkv.gateway.auth.Action;
 import io.dkv.gateway.watch.internals.Watch;
 import io.vertx.core.json.JsonObject;
 
@@ -35,4 +36,15 @@ public interface SocketSubscription {
      * @throws io.dkv.gateway.ApiException if {@code request} is not valid for this kind, FORBIDDEN if not granted
      */
     Watch start(String store, int partition, JsonObject request, Access access, Frames frames);
+
+    /**
+     * What a subscription started from {@code request} reads: the action and the key (or prefix) of its
+     * store that {@link #start} checked, checked again whenever the access policy changes. Called only
+     * after {@link #start} accepted {@code request}.
+     */
+    Grant grant(JsonObject request);
+
+    /** An action on a key, or on every key under it taken as a prefix. */
+    record Grant(Action action, byte[] key) {
+    }
 }

@@ -71,7 +71,7 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         private final Access access;
         private final ServerWebSocket ws;
         private final Map<String, Watch> watches = new HashMap<>();
-        /** The grants the watches (not the subscriptions) were admitted on, by id. */
+        /** The grants the watches and subscriptions were admitted on, by id. */
         private final Map<String, OpenStreams.Held> holds = new HashMap<>();
         private final List<Runnable> onDrain = new ArrayList<>();
 
@@ -146,7 +146,10 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
         private void subscribe(String id, JsonObject message, SocketSubscription subscription) {
             checkRoomFor(id);
             int partition = localPartition("a " + message.getValue("type"), "");
-            watches.put(id, subscription.start(store, partition, message, access, new SubscriptionFrames(id)));
+            Watch watch = subscription.start(store, partition, message, access, new SubscriptionFrames(id));
+            watches.put(id, watch);
+            SocketSubscription.Grant grant = subscription.grant(message);
+            holdGrant(id, watch, grant.action(), grant.key());
         }
 
         private void watch(String id, JsonObject message) {
@@ -164,17 +167,22 @@ public final class WebSocketWatchHandler implements Handler<RoutingContext> {
             WsSink sink = new WsSink(id, request.prevValue());
             WatchStarter.Started started = starter.start(request, sink, partition);
             watches.put(id, started.watch());
-            holds.put(id, streams.hold(access, Action.WATCH, store, request.scope().key(), forbidden -> {
-                if (watches.get(id) == started.watch()) {
-                    started.watch().close();
-                    failed(id, forbidden);
-                }
-            }));
+            holdGrant(id, started.watch(), Action.WATCH, request.scope().key());
             started.ready().onFailure(e -> {
                 if (watches.get(id) == started.watch()) {
                     failed(id, e);
                 }
             });
+        }
+
+        /** Holds the grant {@code watch} was admitted on: a policy that takes it away ends the watch with FORBIDDEN. */
+        private void holdGrant(String id, Watch watch, Action action, byte[] key) {
+            holds.put(id, streams.hold(access, action, store, key, forbidden -> {
+                if (watches.get(id) == watch) {
+                    watch.close();
+                    failed(id, forbidden);
+                }
+            }));
         }
 
         /** Takes the watch or subscription {@code id} off the connection, releasing its grant; null if there is none. */
