@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * The rows of the {@code leases} state store, and reads of them. Like {@link StoreKeys}, a row's key
  * starts with the DKV store's name and a 0 byte; then:
  * <ul>
- *   <li>{@code 'L'}, the lease id as 8 bytes big-endian → Avro {@code Lease} (TTL, grant time, key count);
+ *   <li>{@code 'L'}, the lease id as 8 bytes big-endian → Avro {@code Lease} (TTL, grant time, key count, first keys);
  *   <li>{@code 'K'}, the lease id as 8 bytes big-endian, the user key → an empty value: the key is
  *       attached to the lease. The first {@link #INLINE_KEYS} attached keys live in the lease's row
  *       instead; only a lease with more ({@code spilled}) has these rows.
