@@ -134,8 +134,8 @@ public final class Http1Connections implements AutoCloseable {
             }
             Answer answer;
             do {
-                Head head = readHead(connection.in);
-                answer = new Answer(head.status, head.headers, hasBody(method, head.status) ? readBody(connection.in, head) : new byte[0]);
+                Head head = readHead(connection.in, method);
+                answer = new Answer(head.status, head.headers, head.bodyFollows ? readBody(connection.in, head) : new byte[0]);
                 reusable = head.http11 && !"close".equalsIgnoreCase(answer.header("Connection")) && head.delimited;
             } while (answer.status() >= 100 && answer.status() < 200);
             return answer;
@@ -315,15 +315,16 @@ public final class Http1Connections implements AutoCloseable {
         }
     }
 
-    private static boolean hasBody(String method, int status) {
-        return !method.equals("HEAD") && status >= 200 && status != 204 && status != 304;
+    /**
+     * A status line and headers; {@code bodyFollows} says whether a body comes after them, and
+     * {@code delimited} whether the answer's end is known without the connection closing.
+     */
+    private record Head(int status, boolean http11, Map<String, List<String>> headers, long contentLength, boolean chunked,
+            boolean bodyFollows, boolean delimited) {
     }
 
-    /** A status line and headers; {@code delimited} says whether the body's end is known without closing. */
-    private record Head(int status, boolean http11, Map<String, List<String>> headers, long contentLength, boolean chunked, boolean delimited) {
-    }
-
-    private static Head readHead(Input in) throws IOException {
+    /** Reads the head of the answer to a {@code method} request. */
+    private static Head readHead(Input in, String method) throws IOException {
         String statusLine = in.readLine();
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
             throw new IOException("not an HTTP/1.x answer: " + statusLine);
@@ -358,8 +359,9 @@ public final class Http1Connections implements AutoCloseable {
                 throw new IOException("not a Content-Length: " + lengths.get(0));
             }
         }
-        boolean noBody = status < 200 || status == 204 || status == 304;
-        return new Head(status, statusLine.startsWith("HTTP/1.1"), headers, length, chunked, noBody || chunked || length >= 0);
+        boolean bodyFollows = !method.equals("HEAD") && status >= 200 && status != 204 && status != 304;
+        return new Head(status, statusLine.startsWith("HTTP/1.1"), headers, length, chunked, bodyFollows,
+                !bodyFollows || chunked || length >= 0);
     }
 
     private static byte[] readBody(Input in, Head head) throws IOException {
