@@ -19,6 +19,7 @@ import io.dkv.gateway.internals.SseStream;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.watch.SocketSubscription;
 import io.dkv.gateway.watch.WatchRequest;
+import io.dkv.gateway.watch.internals.SseWatchResponse;
 import io.dkv.gateway.watch.internals.Watch;
 import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.schemas.CommandType;
@@ -202,30 +203,8 @@ public final class ElectionHandlers {
         }
         SseStream stream = new SseStream(ctx.response());
         LeaderEvents events = new LeaderEvents(stream);
-        WatchStarter.Started started = watches.start(prefixWatch(store, name), new ElectionWatch(events), partition.getAsInt());
-        OpenStreams.Held held = streams.hold(Access.of(ctx), Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8), forbidden -> {
-            started.watch().close();
-            if (stream.opened()) {
-                events.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
-            } else {
-                ctx.fail(forbidden);
-            }
-        });
-        ctx.response().closeHandler(v -> {
-            started.watch().close();
-            held.close();
-        });
-        started.ready().onFailure(e -> {
-            held.close();
-            if (ctx.response().ended()) {
-                return;
-            }
-            if (!stream.opened()) {
-                ctx.fail(e);
-            } else {
-                events.cancelled("error: " + e.getMessage(), started.watch().deliveredRevision());
-            }
-        });
+        SseWatchResponse.serve(ctx, watches.start(prefixWatch(store, name), new ElectionWatch(events), partition.getAsInt()), stream,
+                events::cancelled, streams, Action.ELECT, store, name.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -8,11 +8,11 @@ import io.dkv.gateway.internals.Owners;
 import io.dkv.gateway.internals.QueryParams;
 import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.SseStream;
+import io.dkv.gateway.watch.internals.SseWatchResponse;
 import io.dkv.gateway.watch.internals.WatchSink;
 import io.dkv.gateway.watch.internals.WatchStarter;
 import io.dkv.schemas.KeyValue;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -68,31 +68,10 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
             }
             partition = local.getAsInt();
         }
-        SseSink sink = new SseSink(ctx.response(), request.prevValue());
-        WatchStarter.Started started = starter.start(request, sink, partition);
-        OpenStreams.Held held = streams.hold(Access.of(ctx), Action.WATCH, store, request.scope().key(), forbidden -> {
-            started.watch().close();
-            if (sink.opened()) {
-                sink.cancelled("forbidden: " + forbidden.getMessage(), started.watch().deliveredRevision());
-            } else {
-                ctx.fail(forbidden);
-            }
-        });
-        ctx.response().closeHandler(v -> {
-            started.watch().close();
-            held.close();
-        });
-        started.ready().onFailure(e -> {
-            held.close();
-            if (ctx.response().ended()) {
-                return;
-            }
-            if (!sink.opened()) {
-                ctx.fail(e);
-            } else {
-                sink.cancelled("error: " + e.getMessage(), started.watch().deliveredRevision());
-            }
-        });
+        SseStream stream = new SseStream(ctx.response());
+        SseSink sink = new SseSink(stream, request.prevValue());
+        SseWatchResponse.serve(ctx, starter.start(request, sink, partition), stream, sink::cancelled, streams, Action.WATCH, store,
+                request.scope().key());
     }
 
     /** Writes watch messages as Server-Sent Events; used on the request's context only. */
@@ -100,8 +79,8 @@ public final class SseWatchHandler implements Handler<RoutingContext> {
         private final SseStream stream;
         private final boolean prevValue;
 
-        SseSink(HttpServerResponse response, boolean prevValue) {
-            this.stream = new SseStream(response);
+        SseSink(SseStream stream, boolean prevValue) {
+            this.stream = stream;
             this.prevValue = prevValue;
         }
 
