@@ -8,6 +8,7 @@ import io.dkv.gateway.internals.Http;
 import io.dkv.gateway.internals.PercentEncodingCheck;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
+import io.dkv.gateway.lease.LeaseKeepAliveSocket;
 import io.dkv.gateway.limit.AbuseLimits;
 import io.dkv.gateway.lock.LockHandlers;
 import io.dkv.gateway.ops.HttpMetrics;
@@ -59,7 +60,8 @@ public final class HttpGateway {
     private String deployment;
     private int port;
 
-    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, LockHandlers locks, ElectionHandlers elections,
+    public HttpGateway(Vertx vertx, KvHandlers kv, StoreHandlers stores, LeaseHandlers leases, LeaseKeepAliveSocket leaseKeepAlive,
+            LockHandlers locks, ElectionHandlers elections,
             SseWatchHandler sseWatch,
             WebSocketWatchHandler webSocketWatch, Readiness readiness,
             PrometheusMeterRegistry registry, Limits limits, Authentication authentication, boolean metricsPublic,
@@ -87,7 +89,7 @@ public final class HttpGateway {
                 ctx.next();
             });
         }
-        // Only writes have bodies; a GET must stay unread so /ws can upgrade it to a WebSocket.
+        // Only writes have bodies; a GET must stay unread so /ws and /leases/keepalive can upgrade it to a WebSocket.
         router.route("/v1/*").useNormalizedPath(false).method(HttpMethod.PUT).method(HttpMethod.POST)
                 .handler(BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes()));
 
@@ -103,6 +105,7 @@ public final class HttpGateway {
         route(HttpMethod.POST, "/v1/stores/:store/leases", leases::grant);
         route(HttpMethod.POST, "/v1/stores/:store/leases/refresh", leases::refreshMany);
         route(HttpMethod.GET, "/v1/stores/:store/leases", leases::list);
+        route(HttpMethod.GET, "/v1/stores/:store/leases/keepalive", leaseKeepAlive);
         route(HttpMethod.GET, "/v1/stores/:store/leases/:id", leases::describe);
         route(HttpMethod.DELETE, "/v1/stores/:store/leases/:id", leases::revoke);
         route(HttpMethod.POST, "/v1/stores/:store/leases/:id/refresh", leases::refresh);

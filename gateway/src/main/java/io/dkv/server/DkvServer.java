@@ -15,6 +15,7 @@ import io.dkv.gateway.internals.ReadForwarder;
 import io.dkv.gateway.internals.StateReader;
 import io.dkv.gateway.kv.KvHandlers;
 import io.dkv.gateway.lease.LeaseHandlers;
+import io.dkv.gateway.lease.LeaseKeepAliveSocket;
 import io.dkv.gateway.lock.LockHandlers;
 import io.dkv.gateway.ops.Readiness;
 import io.dkv.gateway.store.StoreHandlers;
@@ -190,12 +191,14 @@ public final class DkvServer implements AutoCloseable {
         OpenStreams streams = new OpenStreams();
         ElectionHandlers elections = new ElectionHandlers(vertx, bus, reader, reads, owners, forwarder, starter, config.limits(),
                 config.electionLimits(), timeout, streams);
-        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases, locks, elections,
+        AbuseLimits abuseLimits = new AbuseLimits(config.maxConnectionsPerAddress, config.maxRequestsPerSecond);
+        HttpGateway gateway = new HttpGateway(vertx, kv, stores, leases,
+                new LeaseKeepAliveSocket(vertx, owners, forwarder, node.liveLeases(), timeout, streams, abuseLimits), locks, elections,
                 new SseWatchHandler(starter, owners, forwarder, config.maxKeyBytes, streams),
                 new WebSocketWatchHandler(starter, owners, config.maxKeyBytes, config.maxWatchesPerConnection,
                         Map.of("observe", elections.observeOverWebSocket()), streams),
                 new Readiness(vertx, node, admin), registry, config.limits(), authentication(vertx, config, accessFile), config.metricsPublic,
-                new AbuseLimits(config.maxConnectionsPerAddress, config.maxRequestsPerSecond), tls);
+                abuseLimits, tls);
         try {
             gateway.listen(config.host, port, httpEventLoops(config)).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -10,6 +10,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +29,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,6 +105,40 @@ class ExposureTest {
         assertThat(refused.get(0).code()).isEqualTo("TOO_MANY_REQUESTS");
         assertThat(refused.get(0).header("Retry-After")).isEqualTo("1");
         await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/v1/stores").status() == 200);
+    }
+
+    @Test
+    void keepAliveFramesCountAgainstTheRate() throws Exception {
+        DkvHttp http = new DkvHttp(open.port());
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.put("/v1/stores/rate", "").status() < 300);
+        DkvHttp.Response granted = await().atMost(Duration.ofSeconds(5))
+                .until(() -> http.post("/v1/stores/rate/leases", "{\"ttlMs\": 60000}"), response -> response.status() == 201);
+        String lease = granted.json().getString("id");
+        Vertx vertx = Vertx.vertx();
+        try {
+            BlockingQueue<JsonObject> answers = new LinkedBlockingQueue<>();
+            WebSocket ws = vertx.createWebSocketClient().connect(open.port(), "localhost", "/v1/stores/rate/leases/keepalive")
+                    .await(10, TimeUnit.SECONDS);
+            ws.textMessageHandler(text -> answers.add(new JsonObject(text)));
+            for (int i = 0; i < 4 * MAX_RATE; i++) {
+                ws.writeTextMessage(new JsonObject().put("id", lease).encode());
+            }
+            List<String> codes = new ArrayList<>();
+            for (int i = 0; i < 4 * MAX_RATE; i++) {
+                JsonObject answer = answers.poll(10, TimeUnit.SECONDS);
+                assertThat(answer).as("an answer to every frame").isNotNull();
+                assertThat(answer.getString("id")).isEqualTo(lease);
+                codes.add(answer.getString("type").equals("refreshed") ? "refreshed" : answer.getString("code"));
+            }
+            assertThat(codes).as("frames over " + MAX_RATE + "/s").contains("TOO_MANY_REQUESTS").containsOnly("refreshed", "TOO_MANY_REQUESTS");
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                ws.writeTextMessage(new JsonObject().put("id", lease).encode());
+                return "refreshed".equals(answers.poll(10, TimeUnit.SECONDS).getString("type"));
+            });
+            ws.close().await(10, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.dkv.server.DkvConfig;
 import io.dkv.server.DkvServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -13,6 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,6 +167,63 @@ class LeaseApiTest {
         assertThat(http.post("/v1/stores/l/leases/refresh", "{\"ids\": [1], \"all\": true}").code()).isEqualTo("INVALID_REQUEST");
         assertThat(http.post("/v1/stores/l/leases/refresh", "[1]").code()).isEqualTo("INVALID_JSON");
         assertThat(http.post("/v1/stores/missing/leases/refresh", "{\"ids\": [1]}").code()).isEqualTo("STORE_NOT_FOUND");
+    }
+
+    @Test
+    void aKeepAliveSocketRefreshesLeasesFrameByFrame() throws Exception {
+        String first = grant("l", KEEPALIVE_TTL_MS);
+        String second = grant("l", KEEPALIVE_TTL_MS);
+        http.put("/v1/stores/l/kv/socket:1", "1", "DKV-Lease", first);
+        http.put("/v1/stores/l/kv/socket:2", "2", "DKV-Lease", second);
+        Vertx vertx = Vertx.vertx();
+        try {
+            BlockingQueue<JsonObject> answers = new LinkedBlockingQueue<>();
+            WebSocket ws = vertx.createWebSocketClient().connect(server.port(), "localhost", "/v1/stores/l/leases/keepalive")
+                    .await(10, TimeUnit.SECONDS);
+            ws.textMessageHandler(text -> answers.add(new JsonObject(text)));
+            long until = System.nanoTime() + Duration.ofMillis(3 * KEEPALIVE_TTL_MS).toNanos();
+            while (System.nanoTime() < until) {
+                ws.writeTextMessage(new JsonObject().put("id", first).encode());
+                ws.writeTextMessage(new JsonObject().put("id", second).encode());
+                List<JsonObject> refreshed = List.of(answer(answers), answer(answers));
+                assertThat(refreshed).extracting(a -> a.getString("type"), a -> a.getString("id"))
+                        .containsExactly(tuple("refreshed", first), tuple("refreshed", second));
+                assertThat(refreshed).allSatisfy(a -> assertThat(a.getLong("ttlMs")).isEqualTo(KEEPALIVE_TTL_MS));
+                Thread.sleep(REFRESH_EVERY_MS);
+            }
+            assertThat(http.get("/v1/stores/l/kv/socket:1").status()).isEqualTo(200);
+            assertThat(http.get("/v1/stores/l/kv/socket:2").status()).isEqualTo(200);
+
+            ws.writeTextMessage("{\"id\": \"77\"}");
+            JsonObject unknown = answer(answers);
+            assertThat(List.of(unknown.getString("type"), unknown.getString("id"), unknown.getString("code")))
+                    .containsExactly("error", "77", "LEASE_NOT_FOUND");
+            ws.writeTextMessage("{\"id\": \"x\"}");
+            assertThat(answer(answers).getString("code")).isEqualTo("INVALID_LEASE");
+            ws.writeTextMessage("{\"lease\": 1}");
+            assertThat(answer(answers).getString("code")).isEqualTo("INVALID_REQUEST");
+            ws.writeTextMessage("{nope");
+            assertThat(answer(answers).getString("code")).isEqualTo("INVALID_JSON");
+
+            // Only the first is refreshed from now on: the second expires, and the socket says so.
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(REFRESH_EVERY_MS)).until(() -> {
+                ws.writeTextMessage(new JsonObject().put("id", first).encode());
+                assertThat(answer(answers).getString("type")).isEqualTo("refreshed");
+                return http.get("/v1/stores/l/kv/socket:2").status() == 404;
+            });
+            assertThat(http.get("/v1/stores/l/kv/socket:1").status()).isEqualTo(200);
+            ws.writeTextMessage(new JsonObject().put("id", second).encode());
+            assertThat(answer(answers).getString("code")).as("an expired lease cannot be refreshed").isEqualTo("LEASE_NOT_FOUND");
+            ws.close().await(10, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static JsonObject answer(BlockingQueue<JsonObject> answers) throws InterruptedException {
+        JsonObject answer = answers.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(answer).as("an answer on the keep-alive socket").isNotNull();
+        return answer;
     }
 
     @Test

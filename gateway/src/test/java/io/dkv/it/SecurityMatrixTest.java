@@ -75,6 +75,7 @@ class SecurityMatrixTest {
         samples.put("POST /v1/stores/{store}/leases/refresh", new Sample(s + "/leases/refresh",
                 () -> "{\"ids\": [\"" + leaseId + "\"]}", () -> new String[0], false));
         samples.put("GET /v1/stores/{store}/leases", Sample.of(s + "/leases"));
+        samples.put("GET /v1/stores/{store}/leases/keepalive", Sample.of(s + "/leases/keepalive"));
         samples.put("GET /v1/stores/{store}/leases/{id}", new Sample(s + "/leases/" + leaseId, () -> null, () -> new String[0], false));
         samples.put("POST /v1/stores/{store}/leases/{id}/refresh", new Sample(s + "/leases/" + leaseId + "/refresh", () -> "",
                 () -> new String[0], false));
@@ -138,10 +139,15 @@ class SecurityMatrixTest {
         for (Map.Entry<String, Sample> entry : samples.entrySet()) {
             String operation = entry.getKey();
             String principal = grantedPrincipal(actions.get(operation));
-            DkvHttp.Response response = operation.endsWith("/ws") ? null
+            DkvHttp.Response response = operation.endsWith("/ws") || operation.endsWith("/keepalive") ? null
                     : call(operation, entry.getValue(), principal == null ? new String[0] : SecuredDkv.bearer(principal));
             if (operation.endsWith("/ws")) {
                 assertThat(webSocketWatch("watch-key", "a:")).as("ws watch with the grant").isEqualTo("created");
+                continue;
+            }
+            if (operation.endsWith("/keepalive")) {
+                assertThat(firstAnswer(principal, "/leases/keepalive", new JsonObject().put("id", leaseId)))
+                        .as("a keep-alive frame with the grant").isEqualTo("refreshed");
                 continue;
             }
             assertThat(response.status()).as("%s as %s: %s", operation, principal, response).isBetween(200, 299);
@@ -239,10 +245,15 @@ class SecurityMatrixTest {
 
     /** Opens the store's WebSocket as {@code principal}, asks to watch {@code prefix}, and returns the first answer. */
     static String webSocketWatch(String principal, String prefix) throws Exception {
+        return firstAnswer(principal, "/ws", new JsonObject().put("type", "watch").put("id", "w").put("prefix", prefix));
+    }
+
+    /** Opens the store's WebSocket at {@code path} as {@code principal}, sends {@code frame}, and returns the first answer's type (and code). */
+    private static String firstAnswer(String principal, String path, JsonObject frame) throws Exception {
         CompletableFuture<String> first = new CompletableFuture<>();
         HttpClient client = SecuredDkv.client(false, HttpClient.Version.HTTP_1_1);
         WebSocket ws = client.newWebSocketBuilder().header("Authorization", "Bearer " + SecuredDkv.token(principal))
-                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + STORE + "/ws"), new WebSocket.Listener() {
+                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + STORE + path), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                         JsonObject frame = new JsonObject(data.toString());
@@ -251,7 +262,7 @@ class SecurityMatrixTest {
                     }
                 }).get(10, TimeUnit.SECONDS);
         try {
-            ws.sendText(new JsonObject().put("type", "watch").put("id", "w").put("prefix", prefix).encode(), true);
+            ws.sendText(frame.encode(), true);
             return first.get(10, TimeUnit.SECONDS);
         } finally {
             ws.abort();

@@ -156,6 +156,33 @@ class WatchGrantTest {
     }
 
     @Test
+    void anAccessFileThatTakesLeaseAwayClosesKeepAliveSockets() throws Exception {
+        DkvHttp https = SecuredDkv.https(false);
+        String store = SecuredDkv.WATCH_STORE + "-keepalive";
+        assertThat(https.put("/v1/stores/" + store, "", ADMIN).status()).isIn(200, 201);
+        try {
+            writeWatcherGrant("", EnumSet.of(Action.LEASE));
+            await().atMost(WAIT).until(() -> https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).status() == 201);
+            String lease = https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).json().getString("id");
+            BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+            WebSocket ws = webSocket(store, "/leases/keepalive", frames);
+            try {
+                ws.sendText(new JsonObject().put("id", lease).encode(), true);
+                assertThat(next(frames).getString("type")).isEqualTo("refreshed");
+
+                writeWatcherGrant("a:", EnumSet.of(Action.LEASE));
+
+                assertThat(next(frames).getString("code")).isEqualTo("FORBIDDEN");
+                await().atMost(WAIT).until(ws::isInputClosed);
+            } finally {
+                ws.abort();
+            }
+        } finally {
+            SecuredDkv.writeAccessFile(SecuredDkv.policy());
+        }
+    }
+
+    @Test
     void aRelayedSnapshotShowsOnlyTheGrantedKeys() throws Exception {
         try (DkvServer second = TestDkv.start(SecuredDkv.anotherInstance())) {
             DkvHttp viaA = SecuredDkv.https(false);
@@ -219,8 +246,13 @@ class WatchGrantTest {
 
     /** A WebSocket to the store's /ws as the watcher, each text frame it gets put on {@code frames}. */
     private static WebSocket webSocket(String store, BlockingQueue<JsonObject> frames) throws Exception {
+        return webSocket(store, "/ws", frames);
+    }
+
+    /** A WebSocket to {@code path} of the store as the watcher, each text frame it gets put on {@code frames}. */
+    private static WebSocket webSocket(String store, String path, BlockingQueue<JsonObject> frames) throws Exception {
         return SecuredDkv.client(false, HttpClient.Version.HTTP_1_1).newWebSocketBuilder().header(WATCHER[0], WATCHER[1])
-                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/ws"), new WebSocket.Listener() {
+                .buildAsync(URI.create("wss://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + path), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                         frames.add(new JsonObject(data.toString()));

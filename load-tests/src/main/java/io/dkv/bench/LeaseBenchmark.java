@@ -2,12 +2,16 @@ package io.dkv.bench;
 
 import io.dkv.bench.BenchSystems.Endpoint;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +80,11 @@ public final class LeaseBenchmark implements Callable<Integer> {
             description = "leases per refresh request: 1 is POST …/leases/{id}/refresh per lease, more is POST …/leases/refresh with that many ids")
     int refreshBatch;
 
+    @Option(names = "--refresh-over", defaultValue = "http",
+            description = "http: a request per refresh (see --refresh-batch); websocket: a frame per refresh on the"
+                    + " GET …/leases/keepalive sockets, --refresh-connections of them")
+    String refreshOver;
+
     @Option(names = "--warmup-s", defaultValue = "5")
     int warmupSeconds;
 
@@ -85,7 +94,7 @@ public final class LeaseBenchmark implements Callable<Integer> {
     @Option(names = "--settle-s", defaultValue = "60", description = "puts and refreshes, not measured, after the start: the JIT settles")
     int settleSeconds;
 
-    @Option(names = "--expiry-leases", defaultValue = "400", description = "leases that are left to expire, for the expiry distribution")
+    @Option(names = "--expiry-leases", defaultValue = "400", description = "leases that are left to expire, for the expiry distribution (0: none)")
     int expiryLeases;
 
     @Option(names = "--expiry-ttl-ms", defaultValue = "2000")
@@ -143,8 +152,9 @@ public final class LeaseBenchmark implements Callable<Integer> {
                 }
             }
             System.out.println();
-            System.out.printf("%d leases at TTL %d ms, each refreshed every %d ms, %d per request; %d put clients (256-byte values)%n%n",
-                    leases, ttlMs, ttlMs / 3, refreshBatch, clients);
+            System.out.printf("%d leases at TTL %d ms, each refreshed every %d ms, %s; %d put clients (256-byte values)%n%n",
+                    leases, ttlMs, ttlMs / 3, refreshOver.equals("websocket") ? "a frame each on " + refreshConnections + " keep-alive sockets"
+                            : refreshBatch + " per request", clients);
             System.out.println("| round | phase | puts/s | put p50 ms | put p99 ms | refreshes/s | refresh p50 ms | refresh p99 ms | refresh p99.9 ms | refresh errors | leases lost | DKV CPU % of a core | records/s to Kafka |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             phases.forEach(p -> System.out.println(p.row()));
@@ -153,7 +163,9 @@ public final class LeaseBenchmark implements Callable<Integer> {
                 ratios[round - 1] = throughput(phases, round, "puts + refreshes") / throughput(phases, round, "puts");
             }
             System.out.printf("%nput throughput with the leases kept alive / without, median of %d rounds: %.3f%n", rounds, BenchSystems.median(ratios));
-            expiry(vertx, dkv);
+            if (expiryLeases > 0) {
+                expiry(vertx, dkv);
+            }
             return 0;
         } finally {
             BenchSystems.stop(process);
@@ -227,7 +239,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
     private Refresher grant(Vertx vertx, Endpoint dkv, int round) throws InterruptedException {
         List<Long> ids = ids(round);
         System.out.printf("  granting %d leases, one key on each...%n", leases);
-        Refresher refresher = Refresher.start(vertx, dkv, ids, ttlMs / 3, refreshConnections, refreshBatch);
+        Refresher refresher = Refresher.start(vertx, dkv, ids, ttlMs / 3, refreshConnections, refreshBatch,
+                refreshOver.equals("websocket"));
         check("grant", ClosedLoopLoad.runCount(vertx, 64, leases, i -> new ClosedLoopLoad.Call(dkv.options(HttpMethod.POST,
                 "/v1/stores/presence/leases"), new JsonObject().put("ttlMs", ttlMs).put("id", Long.toString(ids.get(i))).toBuffer()),
                 refresher::granted));
@@ -356,6 +369,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
     /**
      * An open-loop refresher: every lease refreshed once per period, spread evenly, whatever the
      * answers' latency (a late answer does not delay later sends). Latency is from the scheduled send.
+     * Refreshes go as HTTP requests, or as frames on keep-alive WebSockets, each lease always on the
+     * same socket.
      */
     private static final class Refresher {
         private static final long TICK_MS = 10;
@@ -369,6 +384,11 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private final List<Long> ids;
         private final long perTick;
         private final int batch;
+        private final List<WebSocket> sockets;
+        /** Refreshes the sockets answered with an error, by its code. */
+        private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
+        /** Refreshes sent on the sockets and not answered yet, by lease. */
+        private final Map<Long, Promise<Boolean>> unanswered = new ConcurrentHashMap<>();
         private final List<Long> due = new ArrayList<>();
         private final Queue<Long> granted = new ConcurrentLinkedQueue<>();
         private volatile boolean all;
@@ -381,18 +401,44 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private volatile boolean measuring;
         private volatile boolean stopped;
 
-        private Refresher(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch) {
-            this.batch = batch;
+        private Refresher(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch, boolean overWebSocket) {
+            this.batch = overWebSocket ? 1 : batch;
             this.vertx = vertx;
             this.dkv = dkv;
             this.ids = ids;
             this.perTick = Math.max(1, ids.size() * TICK_MS / periodMs);
             this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
                     new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+            this.sockets = overWebSocket ? connect(vertx, dkv, connections) : List.of();
         }
 
-        static Refresher start(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch) {
-            Refresher refresher = new Refresher(vertx, dkv, ids, periodMs, connections, batch);
+        private List<WebSocket> connect(Vertx vertx, Endpoint dkv, int connections) {
+            WebSocketClient client = vertx.createWebSocketClient();
+            List<WebSocket> opened = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(dkv.host()).setPort(dkv.port())
+                        .setURI("/v1/stores/presence/leases/keepalive");
+                if (dkv.authorization() != null) {
+                    options.addHeader("Authorization", dkv.authorization());
+                }
+                WebSocket ws = client.connect(options).await();
+                ws.textMessageHandler(text -> {
+                    JsonObject frame = new JsonObject(text);
+                    Promise<Boolean> answered = unanswered.remove(Long.parseLong(frame.getString("id")));
+                    if (!"refreshed".equals(frame.getString("type"))) {
+                        failures.computeIfAbsent(frame.getString("code"), c -> new AtomicLong()).incrementAndGet();
+                    }
+                    if (answered != null) {
+                        answered.complete("refreshed".equals(frame.getString("type")));
+                    }
+                });
+                opened.add(ws);
+            }
+            return opened;
+        }
+
+        static Refresher start(Vertx vertx, Endpoint dkv, List<Long> ids, long periodMs, int connections, int batch, boolean overWebSocket) {
+            Refresher refresher = new Refresher(vertx, dkv, ids, periodMs, connections, batch, overWebSocket);
             refresher.timer = vertx.setPeriodic(TICK_MS, t -> refresher.tick());
             return refresher;
         }
@@ -430,7 +476,8 @@ public final class LeaseBenchmark implements Callable<Integer> {
         private void send(List<Long> leases) {
             long sent = System.nanoTime();
             boolean single = leases.size() == 1;
-            Future<Boolean> answered = single
+            Future<Boolean> answered = !sockets.isEmpty() ? frame(leases.get(0))
+                    : single
                     ? http.request(dkv.options(HttpMethod.POST, "/v1/stores/presence/leases/" + leases.get(0) + "/refresh"))
                             .compose(r -> r.send()).compose(r -> r.body().map(b -> r.statusCode() == 200))
                     : http.request(dkv.options(HttpMethod.POST, "/v1/stores/presence/leases/refresh"))
@@ -458,6 +505,15 @@ public final class LeaseBenchmark implements Callable<Integer> {
             });
         }
 
+        /** One refresh as a frame on the lease's socket; completes with its answer. */
+        private Future<Boolean> frame(long lease) {
+            Promise<Boolean> answered = Promise.promise();
+            unanswered.put(lease, answered);
+            sockets.get((int) Math.floorMod(lease, (long) sockets.size())).writeTextMessage("{\"id\":\"" + lease + "\"}")
+                    .onFailure(answered::tryFail);
+            return answered.future();
+        }
+
         /** Starts the measured window. */
         synchronized void reset() {
             histogram = new Histogram(60_000_000L, 3);
@@ -479,6 +535,10 @@ public final class LeaseBenchmark implements Callable<Integer> {
         void stop() {
             stopped = true;
             vertx.cancelTimer(timer);
+            sockets.forEach(WebSocket::close);
+            if (!failures.isEmpty()) {
+                System.out.printf("  refreshes the keep-alive sockets refused, by code: %s%n", failures);
+            }
             http.close();
         }
     }

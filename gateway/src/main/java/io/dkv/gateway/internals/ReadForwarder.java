@@ -104,15 +104,48 @@ public final class ReadForwarder {
      * @param caller the request it is done for, whose principal the other instance checks again
      */
     public Future<JsonObject> getJson(HostInfo host, String uri, RoutingContext caller) {
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap().set(FORWARDED_HEADER, "1");
-        String authorization = caller.request().getHeader("Authorization");
-        if (authorization != null) {
-            headers.set("Authorization", authorization);
-        }
-        identify(caller, headers);
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(host.host()).setPort(host.port())
-                .setURI(uri).setTimeout(timeoutMs).setHeaders(headers);
+                .setURI(uri).setTimeout(timeoutMs).setHeaders(Caller.of(caller).headers());
         return client.request(options).compose(HttpClientRequest::send).compose(HttpClientResponse::body).map(JsonObject::new);
+    }
+
+    /**
+     * POSTs an empty body to {@code uri} on another DKV instance on behalf of {@code caller}, marked as
+     * forwarded so it answers from its own state: for calls a gateway makes after the request that
+     * authorized them has become a socket. Fails if the instance does not answer within the timeout;
+     * any status it answers is the future's value.
+     */
+    public Future<Answer> post(HostInfo host, String uri, Caller caller) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host.host()).setPort(host.port())
+                .setURI(uri).setTimeout(timeoutMs).setHeaders(caller.headers());
+        return client.request(options).compose(HttpClientRequest::send)
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)));
+    }
+
+    /** An answer of another instance: its status and body. */
+    public record Answer(int status, Buffer body) {
+    }
+
+    /**
+     * Who a call to another instance is made for, taken from the request that authorized it: the
+     * caller's bearer token goes along as it came; a caller who authenticated with a client
+     * certificate, which cannot go along, is named in {@code DKV-On-Behalf-Of}, which the other
+     * instance accepts from this one's own certificate only if that is granted {@code peer}.
+     */
+    public record Caller(String authorization, String principal) {
+
+        public static Caller of(RoutingContext ctx) {
+            return new Caller(ctx.request().getHeader("Authorization"), Access.of(ctx).principal());
+        }
+
+        MultiMap headers() {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().set(FORWARDED_HEADER, "1");
+            if (authorization != null) {
+                headers.set("Authorization", authorization);
+            }
+            identify(principal, headers);
+            return headers;
+        }
     }
 
     /** The request to send to the owner, or null (and {@code ctx} failed) if it was forwarded already. */
@@ -128,19 +161,13 @@ public final class ReadForwarder {
             }
         });
         headers.set(FORWARDED_HEADER, "1");
-        identify(ctx, headers);
+        identify(Access.of(ctx).principal(), headers);
         return new RequestOptions().setMethod(ctx.request().method()).setHost(host.host())
                 .setPort(host.port()).setURI(ctx.request().uri()).setHeaders(headers);
     }
 
-    /**
-     * Who the other instance is to check: the caller's bearer token goes along as it came; a caller
-     * who authenticated with a client certificate, which cannot go along, is named in
-     * {@code DKV-On-Behalf-Of}, which the other instance accepts from this one's own certificate only
-     * if that is granted {@code peer}.
-     */
-    private static void identify(RoutingContext caller, MultiMap headers) {
-        String principal = Access.of(caller).principal();
+    /** Names {@code principal} in {@code DKV-On-Behalf-Of} when no credentials go along (see {@link Caller}). */
+    private static void identify(String principal, MultiMap headers) {
         if (principal != null && !headers.contains("Authorization")) {
             headers.set(Authentication.ON_BEHALF_OF_HEADER, principal);
         }

@@ -310,7 +310,8 @@ public final class LeaseHandlers {
         }
     }
 
-    private static ApiException leaseNotFound(String store, long id) {
+    /** LEASE_NOT_FOUND for {@code id} of {@code store}, with what to do. */
+    static ApiException leaseNotFound(String store, long id) {
         return new ApiException(ErrorCode.LEASE_NOT_FOUND, "store " + store + " has no lease " + id
                 + " (it was never granted there, was revoked, or expired); grant a new one");
     }

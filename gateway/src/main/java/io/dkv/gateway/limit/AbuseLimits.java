@@ -7,6 +7,7 @@ import io.dkv.gateway.ErrorCode;
 import io.dkv.gateway.auth.Access;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Set;
@@ -74,14 +75,32 @@ public final class AbuseLimits {
 
     /** Refuses a request over its principal's rate; runs after authentication, when {@link #limitsRate}. */
     public void checkRate(RoutingContext ctx) {
-        String principal = Access.of(ctx).principal();
-        String caller = principal != null ? "principal " + principal : "address " + ctx.request().remoteAddress().hostAddress();
-        if (!windows.get(caller, c -> new SecondWindow(System.nanoTime())).admit(maxRequestsPerSecond, System.nanoTime())) {
+        try {
+            count(Access.of(ctx), ctx.request().remoteAddress());
+        } catch (ApiException e) {
             ctx.response().putHeader("Retry-After", "1");
+            throw e;
+        }
+        ctx.next();
+    }
+
+    /**
+     * Counts one request of {@code access}'s principal (or, without authentication, of the address
+     * {@code remote}) against its rate: what a frame that stands for a request (a keep-alive on a
+     * socket) calls. Does nothing unless {@link #limitsRate}.
+     *
+     * @throws ApiException TOO_MANY_REQUESTS over the rate
+     */
+    public void count(Access access, SocketAddress remote) {
+        if (!limitsRate()) {
+            return;
+        }
+        String principal = access.principal();
+        String caller = principal != null ? "principal " + principal : "address " + remote.hostAddress();
+        if (!windows.get(caller, c -> new SecondWindow(System.nanoTime())).admit(maxRequestsPerSecond, System.nanoTime())) {
             throw new ApiException(ErrorCode.TOO_MANY_REQUESTS, "over " + maxRequestsPerSecond + " requests in one second from "
                     + caller + " (--max-requests-per-second); slow down and retry", new JsonObject().put("retryAfterMs", 1000));
         }
-        ctx.next();
     }
 
     /** Requests counted in the current one-second window. */
