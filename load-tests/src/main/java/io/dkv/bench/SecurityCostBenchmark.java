@@ -13,6 +13,7 @@ import io.vertx.core.net.SelfSignedCertificate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Option;
  * ("token": authentication and authorization alone), and with HTTPS (a self-signed certificate)
  * besides ("TLS + token"); each started on a fresh data directory, measured alone and stopped, in a
  * rotating order, for {@code --rounds}. Prints every round and the median throughput ratio to plain
- * per workload. The load keeps its connections (HTTP/1.1 keep-alive), as clients do, so the TLS
- * handshake is paid once per connection.
+ * per workload, and the CPU time per operation of DKV and of the load generator, which share the
+ * machine: what TLS costs DKV itself, apart from what it costs the load. The load keeps its
+ * connections (HTTP/1.1 keep-alive), as clients do, so the TLS handshake is paid once per connection.
  */
 @Command(name = "security-cost-benchmark", mixinStandardHelpOptions = true)
 public final class SecurityCostBenchmark implements Callable<Integer> {
@@ -69,6 +71,12 @@ public final class SecurityCostBenchmark implements Callable<Integer> {
     private static final String PLAIN = "plain";
     private static final String TOKEN = "token";
     private static final String SECURED = "TLS + token";
+
+    /** CPU time per operation of one measured workload: DKV's process and this load generator's. */
+    private record CpuPerOperation(String name, double dkvMicros, double loadMicros) {
+    }
+
+    private final List<CpuPerOperation> cpuPerOperation = new ArrayList<>();
 
     /** One way to run DKV: its name in the results, how to reach it, its extra flags. */
     private record Configuration(String name, Endpoint endpoint, String[] args) {
@@ -126,6 +134,17 @@ public final class SecurityCostBenchmark implements Callable<Integer> {
                             java.util.Arrays.stream(ratios).mapToObj(r -> String.format("%.3f", r)).toList(), BenchSystems.median(ratios));
                 }
             }
+            System.out.println();
+            System.out.println("| workload | configuration | DKV CPU µs per operation (median) | load generator CPU µs per operation (median) |");
+            System.out.println("|---|---|---|---|");
+            for (String workload : List.of("put", "get")) {
+                for (String name : List.of(PLAIN, TOKEN, SECURED)) {
+                    String key = name + " " + workload;
+                    System.out.printf("| %s | %s | %.1f | %.1f |%n", workload, name,
+                            BenchSystems.median(cpuPerOperation.stream().filter(c -> c.name().equals(key)).mapToDouble(CpuPerOperation::dkvMicros).toArray()),
+                            BenchSystems.median(cpuPerOperation.stream().filter(c -> c.name().equals(key)).mapToDouble(CpuPerOperation::loadMicros).toArray()));
+                }
+            }
             return 0;
         } finally {
             certificate.delete();
@@ -158,14 +177,27 @@ public final class SecurityCostBenchmark implements Callable<Integer> {
             for (String workload : List.of("put", "get")) {
                 System.out.printf("%s %s with %d clients: %d s warm-up, %d s measured...%n", name, workload, clients, warmupSeconds,
                         durationSeconds);
+                Duration dkvBefore = BenchSystems.cpu(dkv);
+                Duration loadBefore = ownCpu();
+                long started = System.nanoTime();
                 ClosedLoopLoad.Result result = ClosedLoopLoad.run(vertx, name + " " + workload, clients, warmupSeconds * 1000L,
                         durationSeconds * 1000L, workload.equals("put") ? puts : gets, endpoint.client());
+                // Warm-up and measurement run the same load, so CPU over both per operation at the measured rate.
+                double operations = result.throughput() * (System.nanoTime() - started) / 1e9;
+                CpuPerOperation cpu = new CpuPerOperation(name + " " + workload,
+                        BenchSystems.cpu(dkv).minus(dkvBefore).toNanos() / 1e3 / operations, ownCpu().minus(loadBefore).toNanos() / 1e3 / operations);
                 System.out.println("  " + result.row());
+                System.out.printf("  CPU per operation: DKV %.1f µs, load generator %.1f µs%n", cpu.dkvMicros(), cpu.loadMicros());
                 results.add(result);
+                cpuPerOperation.add(cpu);
             }
         } finally {
             BenchSystems.stop(dkv);
         }
+    }
+
+    private static Duration ownCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow();
     }
 
     private String path(int i) {
