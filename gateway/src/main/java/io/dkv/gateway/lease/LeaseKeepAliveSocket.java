@@ -34,8 +34,9 @@ import org.apache.kafka.streams.state.HostInfo;
  * alive the owner spends a fraction of the CPU per refresh. Frames are refreshed where the HTTP
  * refresh would be: from memory on the instance that owns the store; a socket open on another
  * instance forwards each frame there, so a client keeps its socket across a move of the store and
- * its leases keep their full TTL. Answers keep the order of their frames on the owner; a forwarded
- * frame may be answered after a later local one, which is why every answer names its lease.
+ * its leases keep their full TTL. A frame the owner answers from memory is answered in order; one
+ * that is forwarded, or waits for a store that is moving, may be answered after later frames, which
+ * is why every answer names its lease.
  *
  * <p>The socket needs {@code lease} on the store, as every lease route does; a reloaded access file
  * that takes it away closes the socket with a {@code FORBIDDEN} error frame. Each frame counts as a
