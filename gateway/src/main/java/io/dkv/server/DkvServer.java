@@ -265,7 +265,7 @@ public final class DkvServer implements AutoCloseable {
     /**
      * Rereads the access file and the TLS certificate and key every {@code --access-reload-ms} on a
      * worker thread; a file that became invalid is logged and the last good one stays in force. A new
-     * access policy also ends the open watches and observations whose grant it took away. A
+     * access policy also ends the open watches, observations and keep-alive sockets whose grant it took away. A
      * renewed certificate is also what this instance presents to the others.
      */
     private static void reloadPeriodically(Vertx vertx, DkvConfig config, AccessFile accessFile, OpenStreams streams, ServerTls tls,
@@ -274,7 +274,7 @@ public final class DkvServer implements AutoCloseable {
             if (accessFile != null && accessFile.reloadIfChanged()) {
                 int ended = streams.recheck(accessFile.get());
                 if (ended > 0) {
-                    LOG.info("{} open watches and observations ended: the reloaded access file no longer grants them", ended);
+                    LOG.info("{} open watches, observations and keep-alive sockets ended: the reloaded access file no longer grants them", ended);
                 }
             }
             return tls == null ? null : tls.reloadIfChanged();

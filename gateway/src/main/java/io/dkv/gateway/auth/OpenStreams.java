@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * The long-lived streams open on this gateway (watches and election observations, over SSE and
- * WebSocket) and the grant each was admitted on. A request is authorized once, but a stream goes on
+ * WebSocket, and lease keep-alive sockets) and the grant each was admitted on. A request is authorized once, but a stream goes on
  * delivering events for as long as it is open; {@link #recheck} is called with every new access policy and ends each stream whose
  * principal no longer holds its grant, so a reloaded access file applies to open streams as it does
  * to the next request. Thread-safe: streams hold and release from their own contexts, the recheck
