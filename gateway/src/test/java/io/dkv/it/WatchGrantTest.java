@@ -118,7 +118,7 @@ class WatchGrantTest {
             assertThat(wide.drain()).as("nothing after the cancel").isEmpty();
         } finally {
             ws.abort();
-            SecuredDkv.writeAccessFile(SecuredDkv.policy());
+            restoreAccessFile(store);
         }
     }
 
@@ -151,7 +151,7 @@ class WatchGrantTest {
                 ws.abort();
             }
         } finally {
-            SecuredDkv.writeAccessFile(SecuredDkv.policy());
+            restoreAccessFile(store);
         }
     }
 
@@ -178,9 +178,7 @@ class WatchGrantTest {
                 ws.abort();
             }
         } finally {
-            // The other tests start from the usual file, in force: there the watcher may not grant leases.
-            SecuredDkv.writeAccessFile(SecuredDkv.policy());
-            await().atMost(WAIT).until(() -> https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).status() == 403);
+            restoreAccessFile(store);
         }
     }
 
@@ -237,6 +235,22 @@ class WatchGrantTest {
             keys.add(watch.nextChange(WAIT).key());
         }
         return keys;
+    }
+
+    /**
+     * Puts the usual access file back and waits until it is in force, so the next test does not start
+     * under a narrowed one: the watcher may watch {@code a:} of {@code store} again, and grant no lease.
+     */
+    private static void restoreAccessFile(String store) {
+        SecuredDkv.writeAccessFile(SecuredDkv.policy());
+        DkvHttp https = SecuredDkv.https(false);
+        await().atMost(WAIT).until(() -> {
+            try (SseClient watch = SseClient.open(SecuredDkv.client(false, HttpClient.Version.HTTP_1_1),
+                    "https://localhost:" + SecuredDkv.port() + "/v1/stores/" + store + "/watch?prefix=a:", WATCHER)) {
+                return watch.status() == 200
+                        && https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).status() == 403;
+            }
+        });
     }
 
     /** Rewrites the access file with the watcher's one grant on the watch stores changed to {@code actions} on {@code prefix}. */
