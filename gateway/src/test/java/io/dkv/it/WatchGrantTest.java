@@ -162,8 +162,8 @@ class WatchGrantTest {
         assertThat(https.put("/v1/stores/" + store, "", ADMIN).status()).isIn(200, 201);
         try {
             writeWatcherGrant("", EnumSet.of(Action.LEASE));
-            await().atMost(WAIT).until(() -> https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).status() == 201);
-            String lease = https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER).json().getString("id");
+            String lease = await().atMost(WAIT).until(() -> https.post("/v1/stores/" + store + "/leases", "{\"ttlMs\": 60000}", WATCHER),
+                    granted -> granted.status() == 201).json().getString("id");
             BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
             WebSocket ws = webSocket(store, "/leases/keepalive", frames);
             try {

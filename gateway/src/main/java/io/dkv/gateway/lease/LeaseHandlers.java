@@ -124,7 +124,7 @@ public final class LeaseHandlers {
         LeaseId lease = new LeaseId(store, id);
         long now = System.currentTimeMillis();
         switch (live.refresh(partition, lease, now)) {
-            case REFRESHED -> Http.json(ctx, 200, refreshed(partition, lease, now));
+            case REFRESHED -> Http.json(ctx, 200, refreshed(live, partition, lease, now));
             case NOT_FOUND -> storeMustExist(ctx, store, () -> {
                 throw leaseNotFound(store, id);
             });
@@ -132,8 +132,8 @@ public final class LeaseHandlers {
         }
     }
 
-    /** A refreshed lease as a refresh answers it: its id and the TTL it has now. */
-    private JsonObject refreshed(int partition, LeaseId lease, long now) {
+    /** A refreshed lease as a refresh answers it (by request or on the keep-alive socket): its id and the TTL it has now. */
+    static JsonObject refreshed(LiveLeases live, int partition, LeaseId lease, long now) {
         return new JsonObject().put("id", Long.toString(lease.id())).put("ttlMs", live.remainingMs(partition, lease, now).orElse(0));
     }
 
@@ -179,7 +179,7 @@ public final class LeaseHandlers {
         for (long id : ids) {
             LeaseId lease = new LeaseId(store, id);
             switch (live.refresh(partition, lease, now)) {
-                case REFRESHED -> refreshed.add(refreshed(partition, lease, now));
+                case REFRESHED -> refreshed.add(refreshed(live, partition, lease, now));
                 case NOT_FOUND -> notFound.add(Long.toString(id));
                 case NOT_HERE -> notHere.add(id);
             }

@@ -76,6 +76,16 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
         ctx.request().toWebSocket().onSuccess(ws -> new Connection(store, access, caller, remote, ws)).onFailure(ctx::fail);
     }
 
+    /** An {@code error} frame for {@code e}. */
+    private static JsonObject error(ApiException e) {
+        return e.body().put("type", "error");
+    }
+
+    /** An {@code error} frame for {@code e}, naming the lease id the frame it answers gave. */
+    private static JsonObject error(ApiException e, Object id) {
+        return error(e).put("id", id);
+    }
+
     /** One socket; used on its context only. */
     private final class Connection {
         private final String store;
@@ -91,7 +101,7 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
             this.remote = remote;
             this.ws = ws;
             OpenStreams.Held held = streams.hold(access, Action.LEASE, store, new byte[0], forbidden -> {
-                send(forbidden.body().put("type", "error"));
+                send(error(forbidden));
                 ws.close();
             });
             ws.closeHandler(v -> held.close());
@@ -105,8 +115,7 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
             try {
                 frame = new JsonObject(text);
             } catch (DecodeException e) {
-                send(new ApiException(ErrorCode.INVALID_JSON, "frames are JSON objects {\"id\": \"<lease id>\"}: " + e.getMessage()).body()
-                        .put("type", "error"));
+                send(error(new ApiException(ErrorCode.INVALID_JSON, "frames are JSON objects {\"id\": \"<lease id>\"}: " + e.getMessage())));
                 return;
             }
             Object id = frame.getValue("id");
@@ -117,7 +126,7 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
                 }
                 refresh(Http.parseLease(String.valueOf(id), "id"), System.nanoTime() + timeout.toNanos());
             } catch (ApiException e) {
-                send(e.body().put("type", "error").put("id", id));
+                send(error(e, id));
             }
         }
 
@@ -136,9 +145,8 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
             LeaseId lease = new LeaseId(store, id);
             long now = System.currentTimeMillis();
             switch (live.refresh(partition, lease, now)) {
-                case REFRESHED -> send(new JsonObject().put("type", "refreshed").put("id", Long.toString(id))
-                        .put("ttlMs", live.remainingMs(partition, lease, now).orElse(0)));
-                case NOT_FOUND -> send(LeaseHandlers.leaseNotFound(store, id).body().put("type", "error").put("id", Long.toString(id)));
+                case REFRESHED -> send(LeaseHandlers.refreshed(live, partition, lease, now).put("type", "refreshed"));
+                case NOT_FOUND -> send(error(LeaseHandlers.leaseNotFound(store, id), Long.toString(id)));
                 case NOT_HERE -> retryWhileMoving(id, deadlineNanos);
             }
         }
@@ -146,9 +154,8 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
         /** The store's task is starting or moving: tries again shortly, up to the deadline, then answers UNAVAILABLE. */
         private void retryWhileMoving(long id, long deadlineNanos) {
             if (System.nanoTime() >= deadlineNanos) {
-                send(new ApiException(ErrorCode.UNAVAILABLE, "store " + store + " is moving between DKV instances or starting;"
-                        + " send the refresh again shortly (its leases keep a full TTL across the move)").body()
-                        .put("type", "error").put("id", Long.toString(id)));
+                send(error(new ApiException(ErrorCode.UNAVAILABLE, "store " + store + " is moving between DKV instances or starting;"
+                        + " send the refresh again shortly (its leases keep a full TTL across the move)"), Long.toString(id)));
             } else {
                 vertx.setTimer(NOT_HERE_RETRY_MS, t -> refresh(id, deadlineNanos));
             }
@@ -156,14 +163,13 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
 
         private void refreshThere(HostInfo host, long id) {
             forwarder.post(host, "/v1/stores/" + store + "/leases/" + id + "/refresh", caller).onComplete(answered -> {
-                JsonObject answer;
+                String lease = Long.toString(id);
                 if (answered.failed()) {
-                    answer = new ApiException(ErrorCode.UNAVAILABLE, "the DKV instance that owns store " + store + " (" + host.host()
-                            + ":" + host.port() + ") did not answer: " + answered.cause().getMessage()).body().put("type", "error");
+                    send(error(new ApiException(ErrorCode.UNAVAILABLE, "the DKV instance that owns store " + store + " (" + host.host()
+                            + ":" + host.port() + ") did not answer: " + answered.cause().getMessage()), lease));
                 } else {
-                    answer = relayed(answered.result());
+                    send(relayed(answered.result()).put("id", lease));
                 }
-                send(answer.put("id", Long.toString(id)));
             });
         }
 
@@ -172,8 +178,8 @@ public final class LeaseKeepAliveSocket implements Handler<RoutingContext> {
             try {
                 return answer.body().toJsonObject().put("type", answer.status() == 200 ? "refreshed" : "error");
             } catch (DecodeException e) {
-                return new ApiException(ErrorCode.INTERNAL, "the owner of store " + store + " answered " + answer.status()
-                        + " without a JSON body").body().put("type", "error");
+                return error(new ApiException(ErrorCode.INTERNAL, "the owner of store " + store + " answered " + answer.status()
+                        + " without a JSON body"));
             }
         }
 
